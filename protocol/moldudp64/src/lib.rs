@@ -1,0 +1,1 @@
+//! MoldUDP64 1.0 packet framing and request protocol.

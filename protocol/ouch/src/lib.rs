@@ -1,0 +1,1 @@
+//! NASDAQ OUCH 5.0 order-entry messages.

@@ -1,0 +1,1 @@
+//! SBE codecs generated at build time from schemas/crossbar.xml.

@@ -1,0 +1,1 @@
+//! SoupBinTCP 3.0 framing and session state machines.

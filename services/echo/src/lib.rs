@@ -1,0 +1,1 @@
+//! Two-process SBE-over-Aeron exchange of every message type.

@@ -1,0 +1,195 @@
+//! Agents and the runner that drives them, after Aeron's `aeron_agent.c`.
+//!
+//! An agent does a bounded amount of work per duty cycle and returns how much it did; it never
+//! blocks and never sleeps. The runner owns the loop, the clock read and the idle strategy, so
+//! the same agent runs busy-spinning in production and backing off in tests.
+
+use crate::idle::{IdleStrategy, IdleStrategyConfig};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+/// A unit of work driven by an [`AgentRunner`].
+pub trait Agent: Send {
+    /// Name for logs and thread names (at most 15 bytes are used for the OS thread name).
+    fn role_name(&self) -> &str;
+
+    /// Does one duty cycle at wall-clock time `now_ns` (UTC ns) and returns the number of
+    /// items of work done (messages polled, bytes sent, timers fired); 0 means "idle".
+    fn do_work(&mut self, now_ns: u64) -> usize;
+
+    /// Called once on the runner's thread before the first duty cycle.
+    fn on_start(&mut self) {}
+
+    /// Called once on the runner's thread after the last duty cycle.
+    fn on_close(&mut self) {}
+}
+
+/// Several agents run in turn on one thread (Aeron's SHARED threading mode): one duty cycle
+/// of the composite is one duty cycle of each member; the work counts add up.
+pub struct CompositeAgent {
+    name: String,
+    agents: Vec<Box<dyn Agent>>,
+}
+
+impl CompositeAgent {
+    /// Combines `agents` under the role name `name`.
+    pub fn new(name: impl Into<String>, agents: Vec<Box<dyn Agent>>) -> Self {
+        Self { name: name.into(), agents }
+    }
+}
+
+impl Agent for CompositeAgent {
+    fn role_name(&self) -> &str {
+        &self.name
+    }
+    fn do_work(&mut self, now_ns: u64) -> usize {
+        self.agents.iter_mut().map(|a| a.do_work(now_ns)).sum()
+    }
+    fn on_start(&mut self) {
+        self.agents.iter_mut().for_each(|a| a.on_start());
+    }
+    fn on_close(&mut self) {
+        self.agents.iter_mut().for_each(|a| a.on_close());
+    }
+}
+
+/// Counters a runner publishes about its loop; read from any thread.
+#[derive(Debug, Default)]
+pub struct RunnerStats {
+    /// Duty cycles executed.
+    pub duty_cycles: AtomicU64,
+    /// Sum of work counts returned by `do_work`.
+    pub work_items: AtomicU64,
+    /// Longest single duty cycle observed, ns (Aeron's "duty cycle time max").
+    pub duty_cycle_ns_max: AtomicU64,
+}
+
+/// Wall-clock time as UTC ns, read once per duty cycle by the runner.
+#[inline]
+pub fn wall_clock_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+/// Drives one agent on a dedicated thread until stopped.
+pub struct AgentRunner {
+    running: Arc<AtomicBool>,
+    stats: Arc<RunnerStats>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl AgentRunner {
+    /// Spawns a thread named after the agent that calls `do_work` until [`AgentRunner::stop`].
+    ///
+    /// # Errors
+    /// The OS error if the thread cannot be spawned.
+    pub fn start<A: Agent + 'static>(mut agent: A, idle: IdleStrategyConfig) -> std::io::Result<Self> {
+        let running = Arc::new(AtomicBool::new(true));
+        let stats = Arc::new(RunnerStats::default());
+        let name: String = agent.role_name().chars().take(15).collect();
+        let (r, s) = (running.clone(), stats.clone());
+        let handle = std::thread::Builder::new().name(name).spawn(move || {
+            run_loop(&mut agent, IdleStrategy::new(idle), &r, &s);
+        })?;
+        Ok(Self { running, stats, handle: Some(handle) })
+    }
+
+    /// The runner's loop statistics.
+    pub fn stats(&self) -> &Arc<RunnerStats> {
+        &self.stats
+    }
+
+    /// A flag that stops the loop when cleared; hand it to signal handlers.
+    pub fn running_flag(&self) -> Arc<AtomicBool> {
+        self.running.clone()
+    }
+
+    /// Asks the loop to stop after its current duty cycle and waits for the thread.
+    /// Returns `false` if the agent thread panicked.
+    pub fn stop(mut self) -> bool {
+        self.running.store(false, Ordering::Release);
+        self.handle.take().map(|h| h.join().is_ok()).unwrap_or(true)
+    }
+}
+
+impl Drop for AgentRunner {
+    fn drop(&mut self) {
+        self.running.store(false, Ordering::Release);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Runs `agent` on the calling thread until `running` is cleared. Used by [`AgentRunner`] and
+/// by processes whose main thread is the agent thread.
+pub fn run_loop<A: Agent + ?Sized>(
+    agent: &mut A,
+    mut idle: IdleStrategy,
+    running: &AtomicBool,
+    stats: &RunnerStats,
+) {
+    agent.on_start();
+    while running.load(Ordering::Acquire) {
+        let started = Instant::now();
+        let work = agent.do_work(wall_clock_ns());
+        let took_ns = started.elapsed().as_nanos() as u64;
+        stats.duty_cycles.fetch_add(1, Ordering::Relaxed);
+        stats.work_items.fetch_add(work as u64, Ordering::Relaxed);
+        stats.duty_cycle_ns_max.fetch_max(took_ns, Ordering::Relaxed);
+        idle.idle(work);
+    }
+    agent.on_close();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    struct CountDown {
+        left: usize,
+        log: Arc<Mutex<Vec<&'static str>>>,
+    }
+    impl Agent for CountDown {
+        fn role_name(&self) -> &str {
+            "countdown"
+        }
+        fn do_work(&mut self, now_ns: u64) -> usize {
+            assert!(now_ns > 0);
+            if self.left == 0 {
+                return 0;
+            }
+            self.left -= 1;
+            1
+        }
+        fn on_start(&mut self) {
+            self.log.lock().unwrap().push("start");
+        }
+        fn on_close(&mut self) {
+            self.log.lock().unwrap().push("close");
+        }
+    }
+
+    #[test]
+    fn runner_drives_agent_until_stopped() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let a = CountDown { left: 100, log: log.clone() };
+        let b = CountDown { left: 50, log: log.clone() };
+        let composite = CompositeAgent::new("pair", vec![Box::new(a), Box::new(b)]);
+        let runner = AgentRunner::start(composite, IdleStrategyConfig::Sleep { sleep_ns: 100_000 }).unwrap();
+        let stats = runner.stats().clone();
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        while stats.work_items.load(Ordering::Relaxed) < 150 && Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert!(runner.stop());
+        assert_eq!(stats.work_items.load(Ordering::Relaxed), 150);
+        assert!(stats.duty_cycles.load(Ordering::Relaxed) >= 100);
+        assert_eq!(*log.lock().unwrap(), vec!["start", "start", "close", "close"]);
+    }
+}

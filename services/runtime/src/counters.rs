@@ -1,0 +1,99 @@
+//! Named, lock-free, monotonic counters (Aeron's system counters, in-process).
+//!
+//! A [`CounterSet`] is built once at start-up with a closed list of labels; the hot path bumps
+//! [`Counter`] handles (one relaxed atomic add, no allocation, no lock) and any thread reads a
+//! snapshot. Services log snapshots periodically and expose them to operators.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A handle to one counter in a [`CounterSet`]; cheap to clone, `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Counter {
+    cell: Arc<AtomicU64>,
+}
+
+impl Counter {
+    /// A counter not registered in any set (for components used standalone in tests).
+    pub fn detached() -> Self {
+        Self { cell: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn increment(&self) {
+        self.cell.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds `n`.
+    #[inline]
+    pub fn add(&self, n: u64) {
+        self.cell.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Raises the counter to `v` if `v` is larger (for high-water marks such as max lag).
+    #[inline]
+    pub fn record_max(&self, v: u64) {
+        self.cell.fetch_max(v, Ordering::Relaxed);
+    }
+
+    /// Current value.
+    #[inline]
+    pub fn get(&self) -> u64 {
+        self.cell.load(Ordering::Relaxed)
+    }
+}
+
+/// A closed set of labelled counters, registered at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct CounterSet {
+    entries: Vec<(String, Counter)>,
+}
+
+impl CounterSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a counter with `label` (e.g. `"pub.back_pressured"`) and returns its handle.
+    /// Registering a label twice returns the existing counter.
+    pub fn register(&mut self, label: &str) -> Counter {
+        if let Some((_, c)) = self.entries.iter().find(|(l, _)| l == label) {
+            return c.clone();
+        }
+        let c = Counter::detached();
+        self.entries.push((label.to_owned(), c.clone()));
+        c
+    }
+
+    /// `(label, value)` for every counter, in registration order.
+    pub fn snapshot(&self) -> Vec<(String, u64)> {
+        self.entries.iter().map(|(l, c)| (l.clone(), c.get())).collect()
+    }
+
+    /// The value of the counter called `label`, if registered.
+    pub fn value(&self, label: &str) -> Option<u64> {
+        self.entries.iter().find(|(l, _)| l == label).map(|(_, c)| c.get())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_count_and_snapshot_in_order() {
+        let mut set = CounterSet::new();
+        let a = set.register("a");
+        let b = set.register("b");
+        a.increment();
+        a.add(4);
+        b.record_max(7);
+        b.record_max(3);
+        assert_eq!(set.register("a").get(), 5, "same label, same counter");
+        assert_eq!(set.snapshot(), vec![("a".to_owned(), 5), ("b".to_owned(), 7)]);
+        assert_eq!(set.value("b"), Some(7));
+        assert_eq!(set.value("c"), None);
+    }
+}

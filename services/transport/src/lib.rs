@@ -1,0 +1,1 @@
+//! Aeron transport: embedded or external media driver, publications, subscriptions.
