@@ -68,7 +68,7 @@ pub enum OuchError {
         offset: usize,
         /// The element's OptionTag (0 when the element is too short to have one).
         tag: u8,
-        /// `overruns_appendage`, `empty_element`, `wrong_size` or `duplicate_tag`.
+        /// `overruns_appendage`, `empty_element`, `wrong_size`, `duplicate_tag` or `bad_value`.
         reason: &'static str,
     },
     /// The caller's output buffer is shorter than the encoded message.

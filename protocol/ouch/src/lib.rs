@@ -8,6 +8,10 @@
 //!
 //! * Decoding is allocation-free into `Copy` structs ([`decode_inbound`], [`decode_outbound`],
 //!   or each message's `decode`); every decoder is bounds-checked and rejects leftover bytes.
+//! * The appendage is an [`OptionsView`] borrowed from the input, fully checked at decode time
+//!   and read on demand (`msg.options.firm()`, [`OptionsView::iter`]); [`OptionsView::to_options`]
+//!   materialises the owned [`OrderOptions`]. To send options, [`OrderOptions::encode`] them into
+//!   a small buffer and put the returned view in the message.
 //! * Encoding writes into a caller buffer (`encode(&self, &mut [u8]) -> Result<usize, _>`).
 //! * Prices are [`crossbar_model::Price`] (8-byte unsigned on the wire, 4 implied decimals;
 //!   peg offsets are 4-byte signed), quantities [`crossbar_model::Qty`], the client order token
@@ -34,7 +38,7 @@ pub use messages::{
     OrderAccepted, OrderCanceled, OrderExecuted, OrderModified, OrderPriorityUpdate, OrderReplaced,
     OrderRestated, OutboundMessage, Rejected, ReplaceOrder, SystemEvent,
 };
-pub use options::OrderOptions;
+pub use options::{OptionsIter, OptionsView, OrderOption, OrderOptions};
 pub use types::{
     Alpha, BboWeightIndicator, BrokenTradeReason, CancelReason, Capacity, ClOrdId, CrossType,
     CustomerType, Display, EventCode, HandleInst, IntermarketSweep, LiquidityFlag, Mpid, OrderSide,

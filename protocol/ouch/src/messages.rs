@@ -1,46 +1,51 @@
-//! Every OUCH 5.0 message (§2 inbound, §3 outbound) as a `Copy` struct with `decode` and `encode`.
+//! Every OUCH 5.0 message (§2 inbound, §3 outbound) as a `Copy` struct with `decode` and `encode`;
+//! messages with an appendage borrow it as an [`OptionsView`].
 
 use crate::error::OuchError;
-use crate::options::OrderOptions;
+use crate::options::OptionsView;
 use crate::types::*;
 use crate::wire::{Reader, Wire, Writer};
 use crossbar_model::{Price, Qty};
 
 macro_rules! message {
-    ($(#[$m:meta])* $name:ident = $code:literal { $( $(#[$fm:meta])* $field:ident : $ty:ty ),* $(,)? }) => {
+    ($(#[$m:meta])* $name:ident $(<$lt:lifetime>)? = $code:literal { $( $(#[$fm:meta])* $field:ident : $ty:ty ),* $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub struct $name { $( $(#[$fm])* pub $field: $ty, )* }
+        pub struct $name $(<$lt>)? { $( $(#[$fm])* pub $field: $ty, )* }
 
-        impl $name {
+        impl $(<$lt>)? $name $(<$lt>)? {
             /// The message type byte.
             pub const TYPE: u8 = $code;
             /// Bytes of the fixed part, type byte included (plus the appendage, when the message has one).
-            pub const FIXED_LEN: usize = 1 $(+ <$ty as Wire>::MIN_LEN)*;
+            pub const FIXED_LEN: usize = 1 $(+ <$ty as Wire<'static>>::MIN_LEN)*;
 
             /// Bytes this message encodes to.
+            #[inline]
             pub fn encoded_len(&self) -> usize {
                 1 $(+ Wire::wire_len(&self.$field))*
             }
 
-            /// Decodes one whole message from `buf` (type byte first, nothing after it).
+            /// Decodes one whole message from `buf` (type byte first, nothing after it); the
+            /// appendage, if any, stays borrowed from `buf`.
             ///
             /// # Errors
             /// [`OuchError::WrongType`], [`OuchError::Truncated`], [`OuchError::TrailingBytes`],
             /// [`OuchError::BadField`], [`OuchError::BadAppendage`].
-            pub fn decode(buf: &[u8]) -> Result<Self, OuchError> {
+            #[inline]
+            pub fn decode(buf: & $($lt)? [u8]) -> Result<Self, OuchError> {
                 #[allow(unused_mut)]
                 let mut r = Reader::new(buf, $code)?;
-                let message = Self { $( $field: <$ty as Wire>::read(&mut r)?, )* };
+                let message = Self { $( $field: Wire::read(&mut r)?, )* };
                 r.finish()?;
                 Ok(message)
             }
 
             /// Encodes into the start of `out`; returns the bytes written ([`Self::encoded_len`]).
+            /// An appendage is copied as its view holds it.
             ///
             /// # Errors
-            /// [`OuchError::BufferTooSmall`]; [`OuchError::BadField`] for a negative price or an
-            /// offset that does not fit its 4-byte field.
+            /// [`OuchError::BufferTooSmall`]; [`OuchError::BadField`] for a negative price.
+            #[inline]
             pub fn encode(&self, out: &mut [u8]) -> Result<usize, OuchError> {
                 let len = self.encoded_len();
                 #[allow(unused_mut, unused_variables)]
@@ -56,7 +61,7 @@ macro_rules! message {
 
 message! {
     /// `O` Enter Order (OUCH 5.0 §2.1): 47 bytes plus the appendage.
-    EnterOrder = b'O' {
+    EnterOrder<'a> = b'O' {
         /// Day-unique, strictly increasing client order token.
         user_ref_num: UserRefNum,
         /// Side.
@@ -80,13 +85,13 @@ message! {
         /// Customer order id (not checked for uniqueness).
         cl_ord_id: ClOrdId,
         /// Appendix B options.
-        options: OrderOptions,
+        options: OptionsView<'a>,
     }
 }
 
 message! {
     /// `U` Replace Order Request (OUCH 5.0 §2.2): 40 bytes plus the appendage.
-    ReplaceOrder = b'U' {
+    ReplaceOrder<'a> = b'U' {
         /// UserRefNum of the order being replaced.
         orig_user_ref_num: UserRefNum,
         /// New UserRefNum for the replacement.
@@ -104,7 +109,7 @@ message! {
         /// Customer order id of the replacement.
         cl_ord_id: ClOrdId,
         /// Appendix B options.
-        options: OrderOptions,
+        options: OptionsView<'a>,
     }
 }
 
@@ -149,7 +154,7 @@ message! {
 
 message! {
     /// `A` Order Accepted (OUCH 5.0 §3.2): 64 bytes plus the appendage.
-    OrderAccepted = b'A' {
+    OrderAccepted<'a> = b'A' {
         /// Nanoseconds since midnight.
         timestamp_ns: u64,
         /// UserRefNum as entered.
@@ -179,13 +184,13 @@ message! {
         /// Customer order id.
         cl_ord_id: ClOrdId,
         /// Appendix B options.
-        options: OrderOptions,
+        options: OptionsView<'a>,
     }
 }
 
 message! {
     /// `U` Order Replaced (OUCH 5.0 §3.3): 68 bytes plus the appendage.
-    OrderReplaced = b'U' {
+    OrderReplaced<'a> = b'U' {
         /// Nanoseconds since midnight.
         timestamp_ns: u64,
         /// UserRefNum of the replaced order.
@@ -217,7 +222,7 @@ message! {
         /// Customer order id of the replacement.
         cl_ord_id: ClOrdId,
         /// Appendix B options.
-        options: OrderOptions,
+        options: OptionsView<'a>,
     }
 }
 
@@ -259,7 +264,7 @@ message! {
 
 message! {
     /// `E` Order Executed (OUCH 5.0 §3.6): 36 bytes plus the appendage.
-    OrderExecuted = b'E' {
+    OrderExecuted<'a> = b'E' {
         /// Nanoseconds since midnight.
         timestamp_ns: u64,
         /// UserRefNum of the order.
@@ -273,7 +278,7 @@ message! {
         /// Match number, shared by both sides of the trade.
         match_number: u64,
         /// Appendix B options.
-        options: OrderOptions,
+        options: OptionsView<'a>,
     }
 }
 
@@ -359,7 +364,7 @@ message! {
 
 message! {
     /// `R` Order Restated (OUCH 5.0 §3.13): 16 bytes plus the appendage.
-    OrderRestated = b'R' {
+    OrderRestated<'a> = b'R' {
         /// Nanoseconds since midnight.
         timestamp_ns: u64,
         /// UserRefNum of the order.
@@ -367,7 +372,7 @@ message! {
         /// Why.
         reason: RestateReason,
         /// Appendix B options (display quantity, display price, secondary order reference number).
-        options: OrderOptions,
+        options: OptionsView<'a>,
     }
 }
 
@@ -382,17 +387,19 @@ message! {
 }
 
 macro_rules! direction {
-    ($(#[$m:meta])* $name:ident, $direction:literal, $decode:ident { $( $variant:ident ),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident, $direction:literal, $decode:ident { $( $variant:ident $(<$vlt:lifetime>)? ),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name { $( #[doc = concat!("[`", stringify!($variant), "`]")] $variant($variant), )+ }
+        pub enum $name<'a> { $( #[doc = concat!("[`", stringify!($variant), "`]")] $variant($variant $(<$vlt>)?), )+ }
 
-        impl $name {
-            /// Decodes one whole message, dispatching on its type byte.
+        impl<'a> $name<'a> {
+            /// Decodes one whole message, dispatching on its type byte; an appendage stays
+            /// borrowed from `buf`.
             ///
             /// # Errors
             /// [`OuchError::Empty`], [`OuchError::UnknownType`], or the message decoder's errors.
-            pub fn decode(buf: &[u8]) -> Result<Self, OuchError> {
+            #[inline]
+            pub fn decode(buf: &'a [u8]) -> Result<Self, OuchError> {
                 match buf.first() {
                     None => Err(OuchError::Empty),
                     $( Some(&$variant::TYPE) => $variant::decode(buf).map(Self::$variant), )+
@@ -425,7 +432,8 @@ macro_rules! direction {
         ///
         /// # Errors
         /// As that function.
-        pub fn $decode(buf: &[u8]) -> Result<$name, OuchError> {
+        #[inline]
+        pub fn $decode(buf: &[u8]) -> Result<$name<'_>, OuchError> {
             $name::decode(buf)
         }
     };
@@ -434,15 +442,15 @@ macro_rules! direction {
 direction! {
     /// A client-to-NASDAQ message (OUCH 5.0 §2).
     InboundMessage, "inbound", decode_inbound {
-        EnterOrder, ReplaceOrder, CancelOrder, ModifyOrder, AccountQuery,
+        EnterOrder<'a>, ReplaceOrder<'a>, CancelOrder, ModifyOrder, AccountQuery,
     }
 }
 
 direction! {
     /// A NASDAQ-to-client message (OUCH 5.0 §3).
     OutboundMessage, "outbound", decode_outbound {
-        SystemEvent, OrderAccepted, OrderReplaced, OrderCanceled, AiqCanceled, OrderExecuted,
-        BrokenTrade, Rejected, CancelPending, CancelReject, OrderPriorityUpdate, OrderModified,
-        OrderRestated, AccountQueryResponse,
+        SystemEvent, OrderAccepted<'a>, OrderReplaced<'a>, OrderCanceled, AiqCanceled,
+        OrderExecuted<'a>, BrokenTrade, Rejected, CancelPending, CancelReject,
+        OrderPriorityUpdate, OrderModified, OrderRestated<'a>, AccountQueryResponse,
     }
 }

@@ -40,11 +40,13 @@ impl<const N: usize> Alpha<N> {
     }
 }
 
-impl<const N: usize> Wire for Alpha<N> {
+impl<'r, const N: usize> Wire<'r> for Alpha<N> {
     const MIN_LEN: usize = N;
-    fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+    #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
         Ok(Self(r.take()?))
     }
+    #[inline]
     fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
         w.put(&self.0)
     }
@@ -54,11 +56,13 @@ impl<const N: usize> Wire for Alpha<N> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UserRefNum(pub u32);
 
-impl Wire for UserRefNum {
+impl<'r> Wire<'r> for UserRefNum {
     const MIN_LEN: usize = 4;
-    fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+    #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
         Ok(Self(u32::read(r)?))
     }
+    #[inline]
     fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
         self.0.write(w)
     }
@@ -82,13 +86,15 @@ macro_rules! code_enum {
                 match self { $(Self::$var => $code),+ }
             }
         }
-        impl Wire for $name {
+        impl<'r> Wire<'r> for $name {
             const MIN_LEN: usize = 1;
-            fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+            #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
                 let [code] = r.take()?;
                 Self::from_code(code).ok_or_else(|| r.bad($field, u64::from(code)))
             }
-            fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
+            #[inline]
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
                 w.put(&[self.code()])
             }
         }
@@ -111,12 +117,14 @@ macro_rules! code_enum {
                 match self { $(Self::$var => $code,)+ Self::Unlisted(code) => code }
             }
         }
-        impl Wire for $name {
+        impl<'r> Wire<'r> for $name {
             const MIN_LEN: usize = std::mem::size_of::<$repr>();
-            fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+            #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
                 Ok(Self::from_code(<$repr>::from_be_bytes(r.take()?)))
             }
-            fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
+            #[inline]
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
                 w.put(&self.code().to_be_bytes())
             }
         }
@@ -554,12 +562,14 @@ impl LiquidityFlag {
     }
 }
 
-impl Wire for LiquidityFlag {
+impl<'r> Wire<'r> for LiquidityFlag {
     const MIN_LEN: usize = 1;
-    fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+    #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
         let [code] = r.take()?;
         Ok(Self(code))
     }
+    #[inline]
     fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
         w.put(&[self.0])
     }

@@ -12,6 +12,7 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// Starts after the type byte, which must be `message_type`.
+    #[inline]
     pub(crate) fn new(buf: &'a [u8], message_type: u8) -> Result<Self, OuchError> {
         match buf.first() {
             None => Err(OuchError::Empty),
@@ -28,6 +29,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A reader over one TagValue element's value (no type byte to skip).
+    #[inline]
     pub(crate) fn over_value(buf: &'a [u8], message_type: u8) -> Self {
         Self {
             buf,
@@ -36,6 +38,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn take_slice(&mut self, n: usize) -> Result<&'a [u8], OuchError> {
         let end = self.pos.saturating_add(n);
         let out = self.buf.get(self.pos..end).ok_or(OuchError::Truncated {
@@ -47,6 +50,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    #[inline]
     pub(crate) fn take<const N: usize>(&mut self) -> Result<[u8; N], OuchError> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take_slice(N)?);
@@ -54,6 +58,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Rejects leftover bytes.
+    #[inline]
     pub(crate) fn finish(&self) -> Result<(), OuchError> {
         if self.pos == self.buf.len() {
             Ok(())
@@ -66,6 +71,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[cold]
     pub(crate) fn bad(&self, field: &'static str, value: u64) -> OuchError {
         OuchError::BadField {
             message_type: self.message_type,
@@ -84,6 +90,7 @@ pub(crate) struct Writer<'a> {
 
 impl<'a> Writer<'a> {
     /// Checks `out` holds `len` bytes and writes the type byte.
+    #[inline]
     pub(crate) fn new(out: &'a mut [u8], len: usize, message_type: u8) -> Result<Self, OuchError> {
         let available = out.len();
         let buf = out.get_mut(..len).ok_or(OuchError::BufferTooSmall {
@@ -100,6 +107,27 @@ impl<'a> Writer<'a> {
         Ok(w)
     }
 
+    /// Checks `out` holds `len` bytes; writes nothing yet (for an appendage encoded on its own).
+    #[inline]
+    pub(crate) fn without_type(
+        out: &'a mut [u8],
+        len: usize,
+        message_type: u8,
+    ) -> Result<Self, OuchError> {
+        let available = out.len();
+        let buf = out.get_mut(..len).ok_or(OuchError::BufferTooSmall {
+            message_type,
+            needed: len,
+            available,
+        })?;
+        Ok(Self {
+            buf,
+            pos: 0,
+            message_type,
+        })
+    }
+
+    #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), OuchError> {
         let end = self.pos + bytes.len();
         let needed = end;
@@ -117,6 +145,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    #[cold]
     pub(crate) fn bad(&self, field: &'static str, value: u64) -> OuchError {
         OuchError::BadField {
             message_type: self.message_type,
@@ -126,26 +155,28 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// A fixed- or variable-size wire field.
-pub(crate) trait Wire: Sized {
+/// A fixed- or variable-size wire field, read from a message buffer that lives for `'r`.
+pub(crate) trait Wire<'r>: Sized {
     /// Bytes the field takes at least (exactly, for fixed-size fields).
     const MIN_LEN: usize;
     /// Bytes this value takes.
     fn wire_len(&self) -> usize {
         Self::MIN_LEN
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, OuchError>;
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError>;
     fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError>;
 }
 
 macro_rules! wire_int {
     ($($t:ty),+) => {$(
-        impl Wire for $t {
+        impl<'r> Wire<'r> for $t {
             const MIN_LEN: usize = std::mem::size_of::<$t>();
-            fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+            #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
                 Ok(<$t>::from_be_bytes(r.take()?))
             }
-            fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
+            #[inline]
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
                 w.put(&self.to_be_bytes())
             }
         }
@@ -154,25 +185,29 @@ macro_rules! wire_int {
 wire_int!(u8, u16, u32, u64);
 
 /// Quantity: 4-byte unsigned integer, shares.
-impl Wire for Qty {
+impl<'r> Wire<'r> for Qty {
     const MIN_LEN: usize = 4;
-    fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+    #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
         Ok(Qty(u32::read(r)?))
     }
+    #[inline]
     fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
         self.0.write(w)
     }
 }
 
 /// Price: 8-byte unsigned integer with 4 implied decimals (§1.2); values above `i64::MAX` are rejected.
-impl Wire for Price {
+impl<'r> Wire<'r> for Price {
     const MIN_LEN: usize = 8;
-    fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+    #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
         let raw = u64::read(r)?;
         i64::try_from(raw)
             .map(Price)
             .map_err(|_| r.bad("Price", raw))
     }
+    #[inline]
     fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
         let raw = u64::try_from(self.0).map_err(|_| w.bad("Price", self.0 as u64))?;
         raw.write(w)
@@ -184,13 +219,15 @@ impl Wire for Price {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct SignedPrice4(pub(crate) Price);
 
-impl Wire for SignedPrice4 {
+impl<'r> Wire<'r> for SignedPrice4 {
     const MIN_LEN: usize = 4;
-    fn read(r: &mut Reader<'_>) -> Result<Self, OuchError> {
+    #[inline]
+    fn read(r: &mut Reader<'r>) -> Result<Self, OuchError> {
         Ok(SignedPrice4(Price(i64::from(i32::from_be_bytes(
             r.take()?,
         )))))
     }
+    #[inline]
     fn write(&self, w: &mut Writer<'_>) -> Result<(), OuchError> {
         let raw = i32::try_from(self.0 .0).map_err(|_| w.bad("PegOffset", self.0 .0 as u64))?;
         w.put(&raw.to_be_bytes())

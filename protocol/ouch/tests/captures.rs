@@ -88,15 +88,30 @@ fn enter_order_capture_decodes_and_reencodes_byte_for_byte() {
     assert_eq!(order.cross_type, CrossType::Continuous);
     assert_eq!(order.cl_ord_id, ClOrdId::new("H8FUB8IV").unwrap());
     assert_eq!(
-        order.options,
+        order.options.to_options(),
         OrderOptions {
             firm: Mpid::new("LIME"),
             ..OrderOptions::NONE
         }
     );
+    assert_eq!(order.options.firm(), Mpid::new("LIME"));
 
-    // Rebuild from the decoded values only; the whole SoupBinTCP packet must match the capture.
-    let rebuilt = EnterOrder { ..order };
+    // The same options built from scratch encode to the captured appendage.
+    let mut scratch = [0u8; OrderOptions::MAX_ENCODED_LEN];
+    let built = OrderOptions {
+        firm: Mpid::new("LIME"),
+        ..OrderOptions::NONE
+    }
+    .encode(&mut scratch)
+    .unwrap();
+    assert_eq!(built, order.options);
+
+    // Rebuild from the decoded values only (options from scratch); the whole SoupBinTCP packet
+    // must match the capture.
+    let rebuilt = EnterOrder {
+        options: built,
+        ..order
+    };
     let mut buf = [0u8; 128];
     let n = rebuilt.encode(&mut buf[3..]).unwrap();
     let total = crossbar_soupbintcp::encode_data_header(&mut buf, b'U', n).unwrap();
@@ -149,15 +164,28 @@ fn order_accepted_capture_decodes() {
     assert_eq!(a.order_state, OrderState::Live);
     assert_eq!(a.cl_ord_id, ClOrdId::new("7682701").unwrap());
     assert_eq!(
-        a.options,
+        a.options.to_options(),
         OrderOptions {
             firm: Mpid::new("MLRO"),
             bbo_weight_indicator: Some(BboWeightIndicator::UpTo0_2Pct),
             ..OrderOptions::NONE
         }
     );
+    assert_eq!(a.options.firm(), Mpid::new("MLRO"));
+    assert_eq!(
+        a.options.bbo_weight_indicator(),
+        Some(BboWeightIndicator::UpTo0_2Pct)
+    );
     let mut buf = [0u8; 128];
     let n = a.encode(&mut buf).unwrap();
+    assert_eq!(&buf[..n], &message[..]);
+    // Built from the owned options, the appendage re-encodes byte for byte too.
+    let mut scratch = [0u8; OrderOptions::MAX_ENCODED_LEN];
+    let rebuilt = OrderAccepted {
+        options: a.options.to_options().encode(&mut scratch).unwrap(),
+        ..a
+    };
+    let n = rebuilt.encode(&mut buf).unwrap();
     assert_eq!(&buf[..n], &message[..]);
 }
 

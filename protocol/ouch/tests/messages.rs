@@ -4,8 +4,14 @@
 use crossbar_model::{Price, Qty};
 use crossbar_ouch::*;
 
-fn opts() -> OrderOptions {
-    OrderOptions {
+/// Encodes `options` into a buffer that lives for the rest of the test run and returns its view.
+fn view(options: OrderOptions) -> OptionsView<'static> {
+    let buf = Box::leak(Box::new([0u8; OrderOptions::MAX_ENCODED_LEN]));
+    options.encode(buf).unwrap()
+}
+
+fn opts() -> OptionsView<'static> {
+    view(OrderOptions {
         firm: Mpid::new("ABCD"),
         min_qty: Some(Qty(100)),
         max_floor: Some(Qty(200)),
@@ -14,10 +20,10 @@ fn opts() -> OrderOptions {
         post_only: Some(PostOnly::PostOnly),
         expire_time_s: Some(3_600),
         ..OrderOptions::NONE
-    }
+    })
 }
 
-fn inbound() -> Vec<InboundMessage> {
+fn inbound() -> Vec<InboundMessage<'static>> {
     vec![
         InboundMessage::EnterOrder(EnterOrder {
             user_ref_num: UserRefNum(1),
@@ -42,7 +48,7 @@ fn inbound() -> Vec<InboundMessage> {
             display: Display::Hidden,
             intermarket_sweep: IntermarketSweep::NotEligible,
             cl_ord_id: ClOrdId::new("CL-2").unwrap(),
-            options: OrderOptions::NONE,
+            options: OptionsView::EMPTY,
         }),
         InboundMessage::CancelOrder(CancelOrder {
             user_ref_num: UserRefNum(2),
@@ -57,7 +63,7 @@ fn inbound() -> Vec<InboundMessage> {
     ]
 }
 
-fn outbound() -> Vec<OutboundMessage> {
+fn outbound() -> Vec<OutboundMessage<'static>> {
     let ts = 34_200_000_000_123;
     let a = OrderAccepted {
         timestamp_ns: ts,
@@ -98,10 +104,10 @@ fn outbound() -> Vec<OutboundMessage> {
             cross_type: CrossType::ExtendedLife,
             order_state: OrderState::Live,
             cl_ord_id: ClOrdId::new("Y").unwrap(),
-            options: OrderOptions {
+            options: view(OrderOptions {
                 handle_inst: Some(HandleInst::ExtendedLifeContinuous),
                 ..OrderOptions::NONE
-            },
+            }),
         }),
         OutboundMessage::OrderCanceled(OrderCanceled {
             timestamp_ns: ts,
@@ -126,7 +132,7 @@ fn outbound() -> Vec<OutboundMessage> {
             price: Price(3_999_900),
             liquidity_flag: LiquidityFlag::REMOVED,
             match_number: 987_654_321,
-            options: OrderOptions::NONE,
+            options: OptionsView::EMPTY,
         }),
         OutboundMessage::BrokenTrade(BrokenTrade {
             timestamp_ns: ts,
@@ -166,12 +172,12 @@ fn outbound() -> Vec<OutboundMessage> {
             timestamp_ns: ts,
             user_ref_num: UserRefNum(8),
             reason: RestateReason::Refresh,
-            options: OrderOptions {
+            options: view(OrderOptions {
                 display_quantity: Some(Qty(100)),
                 display_price: Some(Price(3_999_800)),
                 secondary_ord_ref_num: Some(44),
                 ..OrderOptions::NONE
-            },
+            }),
         }),
         OutboundMessage::AccountQueryResponse(AccountQueryResponse {
             timestamp_ns: ts,
@@ -239,7 +245,7 @@ fn executed_fields_sit_at_the_spec_offsets() {
         price: Price(0x22),
         liquidity_flag: LiquidityFlag(b'm'),
         match_number: 0x33,
-        options: OrderOptions::NONE,
+        options: OptionsView::EMPTY,
     };
     let mut b = [0u8; 36];
     assert_eq!(e.encode(&mut b), Ok(36));
@@ -326,7 +332,7 @@ fn errors_are_typed_with_stable_codes() {
         price: Price(1),
         liquidity_flag: LiquidityFlag::ADDED,
         match_number: 1,
-        options: OrderOptions::NONE,
+        options: OptionsView::EMPTY,
     }
     .encode(&mut ex)
     .unwrap();
@@ -353,7 +359,7 @@ fn errors_are_typed_with_stable_codes() {
         display: Display::Visible,
         intermarket_sweep: IntermarketSweep::NotEligible,
         cl_ord_id: ClOrdId::BLANK,
-        options: OrderOptions::NONE,
+        options: OptionsView::EMPTY,
     };
     assert!(matches!(
         r.encode(&mut [0u8; 64]),
@@ -379,6 +385,50 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
+}
+
+fn inbound_options<'a>(m: &InboundMessage<'a>) -> Option<OptionsView<'a>> {
+    match m {
+        InboundMessage::EnterOrder(m) => Some(m.options),
+        InboundMessage::ReplaceOrder(m) => Some(m.options),
+        _ => None,
+    }
+}
+
+fn outbound_options<'a>(m: &OutboundMessage<'a>) -> Option<OptionsView<'a>> {
+    match m {
+        OutboundMessage::OrderAccepted(m) => Some(m.options),
+        OutboundMessage::OrderReplaced(m) => Some(m.options),
+        OutboundMessage::OrderExecuted(m) => Some(m.options),
+        OutboundMessage::OrderRestated(m) => Some(m.options),
+        _ => None,
+    }
+}
+
+/// A decoded appendage reads the same through the accessors, the iterator and the owned form,
+/// and the owned form re-encodes to the known elements.
+fn check_options(view: Option<OptionsView<'_>>) {
+    let Some(view) = view else { return };
+    let owned = view.to_options();
+    assert_eq!(view.firm(), owned.firm);
+    assert_eq!(view.peg_offset(), owned.peg_offset);
+    assert_eq!(view.expire_time_s(), owned.expire_time_s);
+    assert_eq!(view.display_price(), owned.display_price);
+    let known = view
+        .iter()
+        .filter(|o| !matches!(o, OrderOption::Unknown { .. }))
+        .count();
+    assert_eq!(view.iter().count(), known + usize::from(owned.unknown_tags));
+    let mut scratch = [0u8; OrderOptions::MAX_ENCODED_LEN];
+    let rebuilt = owned.encode(&mut scratch).unwrap();
+    assert_eq!(rebuilt.iter().count(), known);
+    assert_eq!(
+        rebuilt.to_options(),
+        OrderOptions {
+            unknown_tags: 0,
+            ..owned
+        }
+    );
 }
 
 #[test]
@@ -415,8 +465,10 @@ fn mutated_bytes_never_panic_and_valid_results_re_encode() {
                 let again = decode_inbound(&out[..n]).unwrap();
                 let mut out2 = [0u8; 512];
                 let n2 = again.encode(&mut out2).unwrap();
-                // Unknown option tags are dropped on encode; everything else must survive.
-                out[..n] == out2[..n2] && (again == m || bytes.len() > n)
+                check_options(inbound_options(&m));
+                // Accepted input re-encodes byte for byte (appendages are copied verbatim,
+                // unknown tags included), and decoding that gives the same message.
+                out[..n] == bytes[..] && out[..n] == out2[..n2] && again == m
             })
         } else {
             decode_outbound(&bytes).map(|m| {
@@ -424,8 +476,10 @@ fn mutated_bytes_never_panic_and_valid_results_re_encode() {
                 let again = decode_outbound(&out[..n]).unwrap();
                 let mut out2 = [0u8; 512];
                 let n2 = again.encode(&mut out2).unwrap();
-                // Unknown option tags are dropped on encode; everything else must survive.
-                out[..n] == out2[..n2] && (again == m || bytes.len() > n)
+                check_options(outbound_options(&m));
+                // Accepted input re-encodes byte for byte (appendages are copied verbatim,
+                // unknown tags included), and decoding that gives the same message.
+                out[..n] == bytes[..] && out[..n] == out2[..n2] && again == m
             })
         };
         match verdict {

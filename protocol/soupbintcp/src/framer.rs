@@ -31,6 +31,7 @@ pub enum Frame<'a> {
 /// # Errors
 /// [`SoupError::EmptyPacket`] for a length of 0, [`SoupError::Oversize`] above
 /// `max_frame_len`, or any [`Packet::decode`] error for the body.
+#[inline]
 pub fn next_frame(buf: &[u8], max_frame_len: usize) -> Result<Frame<'_>, SoupError> {
     let Some(length_bytes) = buf.get(..LENGTH_FIELD_LEN) else {
         return Ok(Frame::NeedMore {
@@ -132,19 +133,21 @@ impl RecvBuffer {
     /// # Errors
     /// As [`next_frame`]. After an error the stream cannot be resynchronised: close the connection.
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, SoupError> {
-        let (from, to) = match next_frame(&self.buf[self.start..self.end], self.max_frame_len)? {
-            Frame::NeedMore { .. } => return Ok(None),
-            Frame::Packet { consumed, .. } => {
-                (self.start + LENGTH_FIELD_LEN, self.start + consumed)
+        // Borrow only the bytes, so the cursors can move while the packet borrows them.
+        let buf: &[u8] = &self.buf;
+        match next_frame(&buf[self.start..self.end], self.max_frame_len)? {
+            Frame::NeedMore { .. } => Ok(None),
+            Frame::Packet { packet, consumed } => {
+                self.start += consumed;
+                if self.start == self.end {
+                    // Nothing unread: the next read starts at the front (the packet's bytes
+                    // stay in place until then).
+                    self.start = 0;
+                    self.end = 0;
+                }
+                Ok(Some(packet))
             }
-        };
-        self.start = to;
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-            // The bytes are still in place: decode them from their old position below.
         }
-        Packet::decode(&self.buf[from..to]).map(Some)
     }
 }
 

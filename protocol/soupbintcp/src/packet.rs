@@ -211,7 +211,21 @@ impl<'a> Packet<'a> {
     /// # Errors
     /// [`SoupError::EmptyPacket`], [`SoupError::UnknownType`], [`SoupError::BadLength`] for a
     /// fixed-size packet of the wrong size, [`SoupError::BadField`] for a malformed numeric field.
+    #[inline]
     pub fn decode(frame: &'a [u8]) -> Result<Self, SoupError> {
+        // Data packets are the hot path: no length rule, no fields to parse.
+        match frame.split_first() {
+            Some((&packet_type::SEQUENCED_DATA, message)) => Ok(Packet::SequencedData { message }),
+            Some((&packet_type::UNSEQUENCED_DATA, message)) => {
+                Ok(Packet::UnsequencedData { message })
+            }
+            _ => Self::decode_control(frame),
+        }
+    }
+
+    /// Every packet other than Sequenced and Unsequenced Data (kept out of line).
+    #[inline(never)]
+    fn decode_control(frame: &'a [u8]) -> Result<Self, SoupError> {
         use packet_type as t;
         let Some((&kind, payload)) = frame.split_first() else {
             return Err(SoupError::EmptyPacket);
@@ -270,6 +284,7 @@ impl<'a> Packet<'a> {
     }
 
     /// The packet type byte (§2).
+    #[inline]
     pub const fn packet_type(&self) -> u8 {
         use packet_type as t;
         match self {
@@ -367,6 +382,7 @@ impl<'a> Packet<'a> {
 /// # Errors
 /// [`SoupError::PayloadTooLarge`] above [`MAX_PAYLOAD_LEN`]; [`SoupError::BufferTooSmall`] when
 /// `out` is shorter than the packet.
+#[inline]
 pub fn encode_data_header(
     out: &mut [u8],
     packet_type: u8,
