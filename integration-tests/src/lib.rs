@@ -1,1 +1,195 @@
-//! Tests across real processes.
+//! # crossbar-integration-tests
+//!
+//! A small harness for tests that run Crossbar's real binaries as separate processes over
+//! real sockets and real Aeron: [`binary`] finds (or builds) a workspace binary,
+//! [`ChildProcess`] starts one with captured output and stops it with SIGTERM or SIGKILL,
+//! [`free_udp_port`] finds loopback ports, [`aeron_dir`] gives each test its own Aeron
+//! directory under `/dev/shm`. The tests themselves are in `tests/`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// Path of the workspace binary `name` of package `package`, built with `cargo build` if it is
+/// not next to the running test executable (e.g. when only this package's tests were built).
+///
+/// # Panics
+/// If the build fails: a test cannot run without the binary it tests.
+pub fn binary(package: &str, name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let path = profile_dir.join(name);
+    let release = profile_dir.file_name().is_some_and(|n| n == "release");
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", package, "--bin", name]);
+        if release {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(
+            status.success(),
+            "cargo build -p {package} --bin {name} failed"
+        );
+    }
+    assert!(
+        path.exists(),
+        "binary {name} not found at {}",
+        path.display()
+    );
+    path
+}
+
+/// A loopback UDP port that was free a moment ago (bind to port 0, read it, release it).
+pub fn free_udp_port() -> u16 {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind loopback");
+    socket.local_addr().expect("local addr").port()
+}
+
+/// A fresh Aeron directory path for one test, under `/dev/shm` (the driver creates it).
+pub fn aeron_dir(test: &str) -> PathBuf {
+    let unique = format!(
+        "crossbar-test-{test}-{}-{}",
+        std::process::id(),
+        nanos_now()
+    );
+    PathBuf::from("/dev/shm").join(unique)
+}
+
+fn nanos_now() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// A running child process whose stdout lines arrive on a channel and whose stderr is kept.
+pub struct ChildProcess {
+    name: String,
+    child: Child,
+    stdout: Receiver<String>,
+    stdout_seen: Vec<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl ChildProcess {
+    /// Starts `program` with `args` (and extra environment), capturing stdout and stderr.
+    ///
+    /// # Panics
+    /// If the process cannot be spawned.
+    pub fn spawn(name: &str, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", program.display()));
+        let out = child.stdout.take().expect("piped stdout");
+        let mut err = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        Self {
+            name: name.to_owned(),
+            child,
+            stdout: rx,
+            stdout_seen: Vec::new(),
+            stderr,
+        }
+    }
+
+    /// Waits until a stdout line contains `needle`; returns it.
+    ///
+    /// # Panics
+    /// On timeout or if the process exits first, with everything it printed.
+    pub fn wait_for_line(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) => {
+                    self.stdout_seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "{}: no line containing {needle:?} within {timeout:?}; stdout so far:\n{}",
+                        self.name,
+                        self.stdout_seen.join("\n")
+                    );
+                }
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits (up to `timeout`, then SIGKILL) for exit; returns the status,
+    /// all stdout lines (including those already seen) and stderr.
+    pub fn terminate(self, timeout: Duration) -> (ExitStatus, Vec<String>, String) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        self.wait(timeout)
+    }
+
+    /// Sends SIGKILL (no chance to clean up, as in a crash) and waits for the exit.
+    pub fn kill(mut self) -> (ExitStatus, Vec<String>, String) {
+        let _ = self.child.kill();
+        self.wait(Duration::from_secs(10))
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself (SIGKILL after that); returns
+    /// the status, all stdout lines and stderr.
+    pub fn wait(mut self, timeout: Duration) -> (ExitStatus, Vec<String>, String) {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                break self.child.wait().expect("wait after kill");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut lines = std::mem::take(&mut self.stdout_seen);
+        lines.extend(self.stdout.iter());
+        let stderr = self.stderr.join().unwrap_or_default();
+        (status, lines, stderr)
+    }
+}
+
+/// Writes `contents` to `dir/name` and returns the path.
+///
+/// # Panics
+/// If the file cannot be written.
+pub fn write_file(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    path
+}

@@ -110,7 +110,9 @@ mod tests {
         assert!(OrderId::new(GatewayId(1), OrderId::SEQUENCE_MAX).is_ok());
         assert_eq!(
             OrderId::new(GatewayId(1), OrderId::SEQUENCE_MAX + 1),
-            Err(OrderIdError::SequenceOutOfRange { sequence: OrderId::SEQUENCE_MAX + 1 })
+            Err(OrderIdError::SequenceOutOfRange {
+                sequence: OrderId::SEQUENCE_MAX + 1
+            })
         );
         let max = OrderId::new(GatewayId(u16::MAX), OrderId::SEQUENCE_MAX).unwrap();
         assert_eq!(max.origin(), GatewayId(u16::MAX));

@@ -62,8 +62,7 @@ impl Price {
         };
         let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
         let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !digits_only(whole) || !digits_only(frac) || (body.ends_with('.'))
-        {
+        if whole.is_empty() || !digits_only(whole) || !digits_only(frac) || (body.ends_with('.')) {
             return Err(PriceParseError::Syntax(input.to_owned()));
         }
         if frac.len() > 4 {
@@ -71,7 +70,11 @@ impl Price {
         }
         let overflow = || PriceParseError::Overflow(input.to_owned());
         let whole: i64 = whole.parse().map_err(|_| overflow())?;
-        let mut frac_units: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| overflow())? };
+        let mut frac_units: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| overflow())?
+        };
         for _ in frac.len()..4 {
             frac_units *= 10;
         }
@@ -92,13 +95,20 @@ impl std::fmt::Display for Price {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        write!(f, "{sign}{}.{:04}", abs / Self::SCALE as u64, abs % Self::SCALE as u64)
+        write!(
+            f,
+            "{sign}{}.{:04}",
+            abs / Self::SCALE as u64,
+            abs % Self::SCALE as u64
+        )
     }
 }
 
 /// A quantity of shares. `u32` covers every venue's order size field (ITCH 5.0 "Shares",
 /// OUCH 5.0 "Quantity"); positions, which can exceed it and go negative, are `i64`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Qty(pub u32);
 
@@ -128,7 +138,12 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for (text, raw) in [("12.3456", 123_456), ("0.0001", 1), ("100", 1_000_000), ("-0.5", -5_000)] {
+        for (text, raw) in [
+            ("12.3456", 123_456),
+            ("0.0001", 1),
+            ("100", 1_000_000),
+            ("-0.5", -5_000),
+        ] {
             let p = Price::parse_decimal(text).unwrap();
             assert_eq!(p, Price(raw), "{text}");
             assert_eq!(Price::parse_decimal(&p.to_string()).unwrap(), p);
@@ -139,11 +154,26 @@ mod tests {
 
     #[test]
     fn parse_rejects_bad_input_with_reason() {
-        assert!(matches!(Price::parse_decimal("1.23456"), Err(PriceParseError::Precision(_))));
-        assert!(matches!(Price::parse_decimal("abc"), Err(PriceParseError::Syntax(_))));
-        assert!(matches!(Price::parse_decimal(""), Err(PriceParseError::Syntax(_))));
-        assert!(matches!(Price::parse_decimal("1."), Err(PriceParseError::Syntax(_))));
-        assert!(matches!(Price::parse_decimal(".5"), Err(PriceParseError::Syntax(_))));
+        assert!(matches!(
+            Price::parse_decimal("1.23456"),
+            Err(PriceParseError::Precision(_))
+        ));
+        assert!(matches!(
+            Price::parse_decimal("abc"),
+            Err(PriceParseError::Syntax(_))
+        ));
+        assert!(matches!(
+            Price::parse_decimal(""),
+            Err(PriceParseError::Syntax(_))
+        ));
+        assert!(matches!(
+            Price::parse_decimal("1."),
+            Err(PriceParseError::Syntax(_))
+        ));
+        assert!(matches!(
+            Price::parse_decimal(".5"),
+            Err(PriceParseError::Syntax(_))
+        ));
         assert!(matches!(
             Price::parse_decimal("999999999999999999"),
             Err(PriceParseError::Overflow(_))

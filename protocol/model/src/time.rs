@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Venue timestamps that are "nanoseconds since midnight" (ITCH 5.0 §1 "Timestamp", 6 bytes)
 /// are converted with [`UtcNanos::from_midnight_offset`] given the session date's midnight.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct UtcNanos(pub u64);
 
@@ -42,7 +44,10 @@ mod tests {
     fn midnight_offset_and_difference() {
         let midnight = UtcNanos(1_700_000_000 * UtcNanos::NANOS_PER_SEC);
         let t = UtcNanos::from_midnight_offset(midnight, 34_200 * UtcNanos::NANOS_PER_SEC);
-        assert_eq!(t.saturating_since(midnight), 34_200 * UtcNanos::NANOS_PER_SEC);
+        assert_eq!(
+            t.saturating_since(midnight),
+            34_200 * UtcNanos::NANOS_PER_SEC
+        );
         assert_eq!(midnight.saturating_since(t), 0);
         assert!(UtcNanos::now().0 > midnight.0);
     }

@@ -36,7 +36,10 @@ pub struct CompositeAgent {
 impl CompositeAgent {
     /// Combines `agents` under the role name `name`.
     pub fn new(name: impl Into<String>, agents: Vec<Box<dyn Agent>>) -> Self {
-        Self { name: name.into(), agents }
+        Self {
+            name: name.into(),
+            agents,
+        }
     }
 }
 
@@ -87,15 +90,27 @@ impl AgentRunner {
     ///
     /// # Errors
     /// The OS error if the thread cannot be spawned.
-    pub fn start<A: Agent + 'static>(mut agent: A, idle: IdleStrategyConfig) -> std::io::Result<Self> {
+    pub fn start<A: Agent + 'static>(
+        mut agent: A,
+        idle: IdleStrategyConfig,
+    ) -> std::io::Result<Self> {
         let running = Arc::new(AtomicBool::new(true));
         let stats = Arc::new(RunnerStats::default());
         let name: String = agent.role_name().chars().take(15).collect();
         let (r, s) = (running.clone(), stats.clone());
         let handle = std::thread::Builder::new().name(name).spawn(move || {
-            run_loop(&mut agent, IdleStrategy::new(idle), &r, &s);
+            run_loop(
+                &mut agent,
+                IdleStrategy::new(idle),
+                || r.load(Ordering::Acquire),
+                &s,
+            );
         })?;
-        Ok(Self { running, stats, handle: Some(handle) })
+        Ok(Self {
+            running,
+            stats,
+            handle: Some(handle),
+        })
     }
 
     /// The runner's loop statistics.
@@ -125,22 +140,25 @@ impl Drop for AgentRunner {
     }
 }
 
-/// Runs `agent` on the calling thread until `running` is cleared. Used by [`AgentRunner`] and
-/// by processes whose main thread is the agent thread.
+/// Runs `agent` on the calling thread while `keep_running()` is true (checked once per duty
+/// cycle). Used by [`AgentRunner`] and by processes whose main thread is the agent thread
+/// (with [`crate::shutdown::ShutdownSignal::is_running`]).
 pub fn run_loop<A: Agent + ?Sized>(
     agent: &mut A,
     mut idle: IdleStrategy,
-    running: &AtomicBool,
+    keep_running: impl Fn() -> bool,
     stats: &RunnerStats,
 ) {
     agent.on_start();
-    while running.load(Ordering::Acquire) {
+    while keep_running() {
         let started = Instant::now();
         let work = agent.do_work(wall_clock_ns());
         let took_ns = started.elapsed().as_nanos() as u64;
         stats.duty_cycles.fetch_add(1, Ordering::Relaxed);
         stats.work_items.fetch_add(work as u64, Ordering::Relaxed);
-        stats.duty_cycle_ns_max.fetch_max(took_ns, Ordering::Relaxed);
+        stats
+            .duty_cycle_ns_max
+            .fetch_max(took_ns, Ordering::Relaxed);
         idle.idle(work);
     }
     agent.on_close();
@@ -178,10 +196,17 @@ mod tests {
     #[test]
     fn runner_drives_agent_until_stopped() {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let a = CountDown { left: 100, log: log.clone() };
-        let b = CountDown { left: 50, log: log.clone() };
+        let a = CountDown {
+            left: 100,
+            log: log.clone(),
+        };
+        let b = CountDown {
+            left: 50,
+            log: log.clone(),
+        };
         let composite = CompositeAgent::new("pair", vec![Box::new(a), Box::new(b)]);
-        let runner = AgentRunner::start(composite, IdleStrategyConfig::Sleep { sleep_ns: 100_000 }).unwrap();
+        let runner =
+            AgentRunner::start(composite, IdleStrategyConfig::Sleep { sleep_ns: 100_000 }).unwrap();
         let stats = runner.stats().clone();
         let deadline = Instant::now() + std::time::Duration::from_secs(10);
         while stats.work_items.load(Ordering::Relaxed) < 150 && Instant::now() < deadline {
@@ -190,6 +215,9 @@ mod tests {
         assert!(runner.stop());
         assert_eq!(stats.work_items.load(Ordering::Relaxed), 150);
         assert!(stats.duty_cycles.load(Ordering::Relaxed) >= 100);
-        assert_eq!(*log.lock().unwrap(), vec!["start", "start", "close", "close"]);
+        assert_eq!(
+            *log.lock().unwrap(),
+            vec!["start", "start", "close", "close"]
+        );
     }
 }

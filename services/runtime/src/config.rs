@@ -71,7 +71,11 @@ where
         let first = e.into_iter().next();
         match first {
             Some(err) => {
-                let key = if err.path.is_empty() { "<root>".to_owned() } else { err.path.join(".") };
+                let key = if err.path.is_empty() {
+                    "<root>".to_owned()
+                } else {
+                    err.path.join(".")
+                };
                 let source_name = err
                     .metadata
                     .as_ref()
@@ -80,7 +84,11 @@ where
                         None => m.name.to_string(),
                     })
                     .unwrap_or_else(|| "unknown".to_owned());
-                ConfigError::Invalid { key, reason: err.kind.to_string(), source_name }
+                ConfigError::Invalid {
+                    key,
+                    reason: err.kind.to_string(),
+                    source_name,
+                }
             }
             None => ConfigError::Invalid {
                 key: "<root>".to_owned(),
@@ -92,6 +100,7 @@ where
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error by design
 mod tests {
     use super::*;
     use serde::Deserialize;
@@ -117,7 +126,13 @@ mod tests {
             jail.set_env("CROSSBAR_INNER__CHANNEL", "aeron:ipc");
             let c: Sample = load_config(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.name, "gw");
-            assert_eq!(c.inner, Inner { stream_id: 7, channel: "aeron:ipc".into() });
+            assert_eq!(
+                c.inner,
+                Inner {
+                    stream_id: 7,
+                    channel: "aeron:ipc".into()
+                }
+            );
             jail.set_env("CROSSBAR_INNER__STREAM_ID", "9");
             let c: Sample = load_config(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.inner.stream_id, 9, "environment beats file");
@@ -131,7 +146,11 @@ mod tests {
             jail.create_file("c.toml", "[inner]\nstream_id = \"seven\"\n")?;
             let err = load_config::<Sample>(Some(Path::new("c.toml"))).unwrap_err();
             assert_eq!(err.key(), Some("inner.stream_id"), "{err}");
-            assert!(err.to_string().starts_with("CONFIG_INVALID key=inner.stream_id"), "{err}");
+            assert!(
+                err.to_string()
+                    .starts_with("CONFIG_INVALID key=inner.stream_id"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -16,7 +16,9 @@ pub struct Counter {
 impl Counter {
     /// A counter not registered in any set (for components used standalone in tests).
     pub fn detached() -> Self {
-        Self { cell: Arc::new(AtomicU64::new(0)) }
+        Self {
+            cell: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// Adds one.
@@ -69,12 +71,18 @@ impl CounterSet {
 
     /// `(label, value)` for every counter, in registration order.
     pub fn snapshot(&self) -> Vec<(String, u64)> {
-        self.entries.iter().map(|(l, c)| (l.clone(), c.get())).collect()
+        self.entries
+            .iter()
+            .map(|(l, c)| (l.clone(), c.get()))
+            .collect()
     }
 
     /// The value of the counter called `label`, if registered.
     pub fn value(&self, label: &str) -> Option<u64> {
-        self.entries.iter().find(|(l, _)| l == label).map(|(_, c)| c.get())
+        self.entries
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, c)| c.get())
     }
 }
 
@@ -92,7 +100,10 @@ mod tests {
         b.record_max(7);
         b.record_max(3);
         assert_eq!(set.register("a").get(), 5, "same label, same counter");
-        assert_eq!(set.snapshot(), vec![("a".to_owned(), 5), ("b".to_owned(), 7)]);
+        assert_eq!(
+            set.snapshot(),
+            vec![("a".to_owned(), 5), ("b".to_owned(), 7)]
+        );
         assert_eq!(set.value("b"), Some(7));
         assert_eq!(set.value("c"), None);
     }

@@ -84,7 +84,12 @@ impl IdleStrategy {
             IdleStrategyConfig::Backoff { min_park_ns, .. } => min_park_ns,
             _ => 0,
         };
-        Self { config, spins: 0, yields: 0, park_ns }
+        Self {
+            config,
+            spins: 0,
+            yields: 0,
+            park_ns,
+        }
     }
 
     /// The configuration this strategy was built from.
@@ -102,8 +107,15 @@ impl IdleStrategy {
         match self.config {
             IdleStrategyConfig::BusySpin => std::hint::spin_loop(),
             IdleStrategyConfig::Yield => std::thread::yield_now(),
-            IdleStrategyConfig::Sleep { sleep_ns } => std::thread::sleep(Duration::from_nanos(sleep_ns)),
-            IdleStrategyConfig::Backoff { max_spins, max_yields, min_park_ns, max_park_ns } => {
+            IdleStrategyConfig::Sleep { sleep_ns } => {
+                std::thread::sleep(Duration::from_nanos(sleep_ns))
+            }
+            IdleStrategyConfig::Backoff {
+                max_spins,
+                max_yields,
+                min_park_ns,
+                max_park_ns,
+            } => {
                 if self.spins < max_spins {
                     self.spins += 1;
                     std::hint::spin_loop();
@@ -168,12 +180,21 @@ mod tests {
             idle: IdleStrategyConfig,
         }
         let c: C = figment::Figment::new()
-            .merge(figment::providers::Toml::string("idle = { kind = \"sleep\" }"))
+            .merge(figment::providers::Toml::string(
+                "idle = { kind = \"sleep\" }",
+            ))
             .extract()
             .unwrap();
-        assert_eq!(c.idle, IdleStrategyConfig::Sleep { sleep_ns: 1_000_000 });
+        assert_eq!(
+            c.idle,
+            IdleStrategyConfig::Sleep {
+                sleep_ns: 1_000_000
+            }
+        );
         let bad = figment::Figment::new()
-            .merge(figment::providers::Toml::string("idle = { kind = \"nap\" }"))
+            .merge(figment::providers::Toml::string(
+                "idle = { kind = \"nap\" }",
+            ))
             .extract::<C>();
         assert!(bad.is_err());
     }

@@ -11,6 +11,7 @@
 //! - [`config`]: typed configuration from a TOML file plus `CROSSBAR_` environment overrides
 //!   (figment); a bad file or value is an error naming the key and the reason.
 //! - [`logging`]: tracing-subscriber set-up, human or JSON, level from config or `RUST_LOG`.
+//! - [`shutdown`]: SIGINT/SIGTERM turned into a flag the main loop checks.
 //! - [`counters`]: named monotonic counters (atomic, lock-free) that agents bump on the hot
 //!   path and operators read off it.
 #![forbid(unsafe_code)]
@@ -21,9 +22,11 @@ pub mod config;
 pub mod counters;
 pub mod idle;
 pub mod logging;
+pub mod shutdown;
 
 pub use agent::{Agent, AgentRunner, CompositeAgent, RunnerStats};
 pub use config::{load_config, ConfigError};
 pub use counters::{Counter, CounterSet};
 pub use idle::{IdleStrategy, IdleStrategyConfig};
 pub use logging::{init_logging, LogFormat, LoggingConfig};
+pub use shutdown::ShutdownSignal;

@@ -30,7 +30,10 @@ pub struct LoggingConfig {
 
 impl Default for LoggingConfig {
     fn default() -> Self {
-        Self { format: LogFormat::Human, level: "info".to_owned() }
+        Self {
+            format: LogFormat::Human,
+            level: "info".to_owned(),
+        }
     }
 }
 
@@ -40,11 +43,18 @@ impl Default for LoggingConfig {
 /// A message naming the bad `level` directive.
 pub fn init_logging(config: &LoggingConfig) -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
-        Ok(v) if !v.is_empty() => EnvFilter::try_new(&v).map_err(|e| format!("LOG_FILTER_INVALID RUST_LOG={v:?} reason={e}"))?,
-        _ => EnvFilter::try_new(&config.level)
-            .map_err(|e| format!("LOG_FILTER_INVALID key=logging.level value={:?} reason={e}", config.level))?,
+        Ok(v) if !v.is_empty() => EnvFilter::try_new(&v)
+            .map_err(|e| format!("LOG_FILTER_INVALID RUST_LOG={v:?} reason={e}"))?,
+        _ => EnvFilter::try_new(&config.level).map_err(|e| {
+            format!(
+                "LOG_FILTER_INVALID key=logging.level value={:?} reason={e}",
+                config.level
+            )
+        })?,
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match config.format {
         LogFormat::Human => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -61,7 +71,11 @@ mod tests {
         if std::env::var("RUST_LOG").is_ok() {
             return; // RUST_LOG takes precedence; nothing to check.
         }
-        let err = init_logging(&LoggingConfig { level: "=[bad".into(), ..Default::default() }).unwrap_err();
+        let err = init_logging(&LoggingConfig {
+            level: "=[bad".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(err.contains("key=logging.level"), "{err}");
         assert!(init_logging(&LoggingConfig::default()).is_ok());
     }

@@ -1,0 +1,715 @@
+//! The order-by-order book: instruments in an array, orders in a slab, order refs in a
+//! [`RefMap`], levels in [`Ladder`]s, each level a FIFO queue of its orders.
+
+use crossbar_model::{InstrumentId, Price, Qty, Side};
+
+use crate::error::{BookError, Resource};
+use crate::ladder::{Ladder, LevelSlot};
+use crate::limits::BookLimits;
+use crate::ref_map::{InsertError, RefMap};
+use crate::update::{
+    BookCounters, Level, LevelAction, LevelUpdate, OrderView, Reduction, Replaced, TopOfBook,
+};
+
+/// "No slab index": end of a queue or of the free list.
+const NIL: u32 = u32::MAX;
+const BID: usize = 0;
+const ASK: usize = 1;
+
+/// A resting order in the slab (40 bytes). `prev`/`next` link its level's FIFO queue; for a
+/// free slot `next` links the free list.
+#[derive(Clone, Copy, Debug)]
+struct Order {
+    order_ref: u64,
+    price: i64,
+    qty: u32,
+    instrument: u32,
+    prev: u32,
+    next: u32,
+    side: u8,
+}
+
+#[derive(Clone, Debug)]
+struct InstrumentBook {
+    sides: [Ladder; 2],
+    stale: bool,
+    last_trade_price: Option<Price>,
+}
+
+#[inline]
+fn side_index(side: Side) -> usize {
+    if side.is_sell() {
+        ASK
+    } else {
+        BID
+    }
+}
+
+#[inline]
+fn book_side(side: usize) -> Side {
+    if side == ASK {
+        Side::Sell
+    } else {
+        Side::Buy
+    }
+}
+
+/// Sort key of a price on a side: see [`crate::ladder`].
+#[inline]
+fn key_of(side: usize, price: i64) -> i64 {
+    if side == ASK {
+        !price
+    } else {
+        price
+    }
+}
+
+#[inline]
+fn price_of(side: usize, key: i64) -> Price {
+    Price(if side == ASK { !key } else { key })
+}
+
+/// A venue-neutral L3 book for many instruments, driven by normalized events (ITCH 5.0 §4.3
+/// Add Order, §4.5 Order Executed / Cancel / Delete, §4.6 Order Replace, and their Pillar XDP
+/// and Cboe PITCH equivalents).
+///
+/// All memory is sized from [`BookLimits`] in [`OrderBook::new`]; no event allocates. Every
+/// event returns the level it changed or a [`BookError`]; a rejected event changes nothing
+/// but the [`BookCounters`].
+#[derive(Clone, Debug)]
+pub struct OrderBook {
+    limits: BookLimits,
+    instruments: Vec<InstrumentBook>,
+    orders: Vec<Order>,
+    free_head: u32,
+    refs: RefMap,
+    counters: BookCounters,
+}
+
+impl OrderBook {
+    /// Allocates a book for `limits`: `instruments * 2` level vectors of
+    /// `levels_per_side * 32` bytes (reserved; pages are touched as levels are used), an order
+    /// slab of `orders * 40` bytes and a ref table of `next_pow2(2 * orders) * 16` bytes.
+    ///
+    /// # Errors
+    /// [`BookError::InvalidLimits`] when [`BookLimits::validate`] fails.
+    pub fn new(limits: BookLimits) -> Result<Self, BookError> {
+        limits.validate()?;
+        let levels = limits.levels_per_side as usize;
+        let instruments = (0..limits.instruments)
+            .map(|_| InstrumentBook {
+                sides: [Ladder::with_capacity(levels), Ladder::with_capacity(levels)],
+                stale: false,
+                last_trade_price: None,
+            })
+            .collect();
+        Ok(Self {
+            limits,
+            instruments,
+            orders: Vec::with_capacity(limits.orders as usize),
+            free_head: NIL,
+            refs: RefMap::with_capacity(limits.orders as usize),
+            counters: BookCounters::default(),
+        })
+    }
+
+    /// The limits this book was sized from.
+    pub fn limits(&self) -> BookLimits {
+        self.limits
+    }
+
+    /// Events applied and rejected so far.
+    pub fn counters(&self) -> &BookCounters {
+        &self.counters
+    }
+
+    /// Resting orders across all instruments.
+    pub fn order_count(&self) -> usize {
+        self.refs.len()
+    }
+
+    fn count_error(&mut self, e: BookError) -> BookError {
+        let c = &mut self.counters;
+        match e {
+            BookError::UnknownOrder { .. } => c.unknown_order += 1,
+            BookError::DuplicateOrder { .. } => c.duplicate_order += 1,
+            BookError::Overfill { .. } => c.overfill += 1,
+            BookError::Capacity { .. } => c.capacity += 1,
+            BookError::UnknownInstrument { .. } => c.unknown_instrument += 1,
+            BookError::ZeroQty { .. } => c.zero_qty += 1,
+            BookError::InvalidLimits { .. } => {}
+        }
+        e
+    }
+
+    fn check_instrument(&self, instrument: InstrumentId) -> Result<usize, BookError> {
+        let i = instrument.index();
+        if i < self.instruments.len() {
+            Ok(i)
+        } else {
+            Err(BookError::UnknownInstrument {
+                instrument: instrument.0,
+                instruments: self.limits.instruments,
+            })
+        }
+    }
+
+    /// Adds a resting order at the back of its price level's queue (ITCH 5.0 §4.3.1 Add Order
+    /// / §4.3.2 with MPID). `side` [`Side::SellShort`] rests on the ask side.
+    ///
+    /// # Errors
+    /// In precedence order: [`BookError::UnknownInstrument`], [`BookError::ZeroQty`],
+    /// [`BookError::DuplicateOrder`] (ref already resting), [`BookError::Capacity`] for
+    /// [`Resource::Orders`] then [`Resource::Levels`] (a new level on a full side).
+    pub fn add(
+        &mut self,
+        order_ref: u64,
+        instrument: InstrumentId,
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Result<LevelUpdate, BookError> {
+        match self.try_add(order_ref, instrument, side_index(side), price.0, qty.0) {
+            Ok(update) => {
+                self.counters.adds += 1;
+                Ok(update)
+            }
+            Err(e) => Err(self.count_error(e)),
+        }
+    }
+
+    fn try_add(
+        &mut self,
+        order_ref: u64,
+        instrument: InstrumentId,
+        side: usize,
+        price: i64,
+        qty: u32,
+    ) -> Result<LevelUpdate, BookError> {
+        let inst = self.check_instrument(instrument)?;
+        if qty == 0 {
+            return Err(BookError::ZeroQty { order_ref });
+        }
+        let slot = self.next_free_slot();
+        if slot == NIL {
+            return Err(self.duplicate_or(
+                order_ref,
+                Resource::Orders,
+                self.limits.orders,
+                instrument,
+            ));
+        }
+        let key = key_of(side, price);
+        let found = self.instruments[inst].sides[side].find(key);
+        if found.is_err() && self.instruments[inst].sides[side].is_full() {
+            let limit = self.limits.levels_per_side;
+            return Err(self.duplicate_or(order_ref, Resource::Levels, limit, instrument));
+        }
+        match self.refs.insert(order_ref, slot) {
+            Ok(()) => {}
+            Err(InsertError::Duplicate) => return Err(BookError::DuplicateOrder { order_ref }),
+            Err(InsertError::Full) => {
+                return Err(BookError::Capacity {
+                    resource: Resource::Orders,
+                    limit: self.limits.orders,
+                    instrument: instrument.0,
+                })
+            }
+        }
+        self.take_free_slot(slot);
+        let order = Order {
+            order_ref,
+            price,
+            qty,
+            instrument: instrument.0,
+            prev: NIL,
+            next: NIL,
+            side: side as u8,
+        };
+        self.orders[slot as usize] = order;
+        Ok(self.link(slot, found))
+    }
+
+    /// `DuplicateOrder` when `order_ref` rests (it outranks capacity), else `Capacity`.
+    fn duplicate_or(
+        &self,
+        order_ref: u64,
+        resource: Resource,
+        limit: u32,
+        instrument: InstrumentId,
+    ) -> BookError {
+        if self.refs.contains(order_ref) {
+            BookError::DuplicateOrder { order_ref }
+        } else {
+            BookError::Capacity {
+                resource,
+                limit,
+                instrument: instrument.0,
+            }
+        }
+    }
+
+    /// The slab index the next order will use, or `NIL` when the slab is full.
+    #[inline]
+    fn next_free_slot(&self) -> u32 {
+        if self.free_head != NIL {
+            self.free_head
+        } else if self.orders.len() < self.limits.orders as usize {
+            self.orders.len() as u32
+        } else {
+            NIL
+        }
+    }
+
+    /// Claims `slot` (the value [`Self::next_free_slot`] just returned).
+    #[inline]
+    fn take_free_slot(&mut self, slot: u32) {
+        if slot == self.free_head {
+            self.free_head = self.orders[slot as usize].next;
+        } else {
+            debug_assert_eq!(slot as usize, self.orders.len());
+            debug_assert!(
+                self.orders.len() < self.orders.capacity(),
+                "slab must not grow"
+            );
+            self.orders.push(Order {
+                order_ref: 0,
+                price: 0,
+                qty: 0,
+                instrument: 0,
+                prev: NIL,
+                next: NIL,
+                side: 0,
+            });
+        }
+    }
+
+    #[inline]
+    fn release_slot(&mut self, slot: u32) {
+        self.orders[slot as usize].next = self.free_head;
+        self.free_head = slot;
+    }
+
+    /// Appends order `slot` to its level (existing at `Ok(pos)`, or new at `Err(pos)`).
+    fn link(&mut self, slot: u32, found: Result<usize, usize>) -> LevelUpdate {
+        let order = self.orders[slot as usize];
+        let side = order.side as usize;
+        let ladder = &mut self.instruments[order.instrument as usize].sides[side];
+        let (pos, action) = match found {
+            Ok(pos) => {
+                let level = &mut ladder.levels[pos];
+                let tail = level.tail;
+                level.tail = slot;
+                level.qty += u64::from(order.qty);
+                level.count += 1;
+                self.orders[slot as usize].prev = tail;
+                self.orders[tail as usize].next = slot;
+                (pos, LevelAction::Change)
+            }
+            Err(pos) => {
+                debug_assert!(!ladder.is_full());
+                let level = LevelSlot {
+                    key: key_of(side, order.price),
+                    qty: u64::from(order.qty),
+                    count: 1,
+                    head: slot,
+                    tail: slot,
+                };
+                ladder.levels.insert(pos, level);
+                (pos, LevelAction::New)
+            }
+        };
+        self.level_update(order.instrument, side, pos, action)
+    }
+
+    fn level_update(
+        &self,
+        instrument: u32,
+        side: usize,
+        pos: usize,
+        action: LevelAction,
+    ) -> LevelUpdate {
+        let ladder = &self.instruments[instrument as usize].sides[side];
+        let level = ladder.levels[pos];
+        LevelUpdate {
+            instrument: InstrumentId(instrument),
+            side: book_side(side),
+            price: price_of(side, level.key),
+            qty: level.qty,
+            order_count: level.count,
+            level_index: ladder.index_from_best(pos),
+            action,
+        }
+    }
+
+    /// Removes `qty` shares from order `slot`; when none are left the order leaves its queue,
+    /// the ref table and the slab, and an emptied level is removed.
+    fn reduce(&mut self, slot: u32, qty: u32) -> LevelUpdate {
+        let order = self.orders[slot as usize];
+        let side = order.side as usize;
+        let inst = order.instrument as usize;
+        let ladder = &mut self.instruments[inst].sides[side];
+        let key = key_of(side, order.price);
+        let Ok(pos) = ladder.find(key) else {
+            unreachable!(
+                "BOOK_INVARIANT resting order_ref={} has no level",
+                order.order_ref
+            )
+        };
+        ladder.levels[pos].qty -= u64::from(qty);
+        if qty < order.qty {
+            self.orders[slot as usize].qty = order.qty - qty;
+            return self.level_update(order.instrument, side, pos, LevelAction::Change);
+        }
+        let level = &mut ladder.levels[pos];
+        level.count -= 1;
+        if level.count == 0 {
+            let level_index = ladder.index_from_best(pos);
+            ladder.levels.remove(pos);
+            self.refs.remove(order.order_ref);
+            self.release_slot(slot);
+            return LevelUpdate {
+                instrument: InstrumentId(order.instrument),
+                side: book_side(side),
+                price: Price(order.price),
+                qty: 0,
+                order_count: 0,
+                level_index,
+                action: LevelAction::Delete,
+            };
+        }
+        if order.prev == NIL {
+            level.head = order.next;
+        } else {
+            self.orders[order.prev as usize].next = order.next;
+        }
+        if order.next == NIL {
+            level.tail = order.prev;
+        } else {
+            self.orders[order.next as usize].prev = order.prev;
+        }
+        self.refs.remove(order.order_ref);
+        self.release_slot(slot);
+        self.level_update(order.instrument, side, pos, LevelAction::Change)
+    }
+
+    fn lookup(&self, order_ref: u64) -> Result<u32, BookError> {
+        self.refs
+            .get(order_ref)
+            .ok_or(BookError::UnknownOrder { order_ref })
+    }
+
+    fn try_reduce(&mut self, order_ref: u64, qty: u32) -> Result<Reduction, BookError> {
+        if qty == 0 {
+            return Err(BookError::ZeroQty { order_ref });
+        }
+        let slot = self.lookup(order_ref)?;
+        let open_qty = self.orders[slot as usize].qty;
+        if qty > open_qty {
+            return Err(BookError::Overfill {
+                order_ref,
+                qty,
+                open_qty,
+            });
+        }
+        let level = self.reduce(slot, qty);
+        Ok(Reduction {
+            level,
+            removed_qty: Qty(qty),
+            remaining_qty: Qty(open_qty - qty),
+        })
+    }
+
+    /// Executes `qty` shares of a resting order (ITCH 5.0 §4.5.1 Order Executed; also §4.5.2
+    /// Order Executed With Price, whose printed price is the caller's to report). The order
+    /// keeps its queue position while shares remain and leaves the book at zero. Records the
+    /// order's price as the instrument's last trade price.
+    ///
+    /// # Errors
+    /// [`BookError::ZeroQty`], [`BookError::UnknownOrder`], [`BookError::Overfill`] when
+    /// `qty` exceeds the open shares (nothing is executed).
+    pub fn execute(&mut self, order_ref: u64, qty: Qty) -> Result<Reduction, BookError> {
+        match self.try_reduce(order_ref, qty.0) {
+            Ok(r) => {
+                self.counters.executes += 1;
+                self.instruments[r.level.instrument.index()].last_trade_price = Some(r.level.price);
+                Ok(r)
+            }
+            Err(e) => Err(self.count_error(e)),
+        }
+    }
+
+    /// Cancels `qty` shares of a resting order (ITCH 5.0 §4.5.3 Order Cancel). The order keeps
+    /// its queue position; cancelling all its shares removes it.
+    ///
+    /// # Errors
+    /// [`BookError::ZeroQty`], [`BookError::UnknownOrder`], [`BookError::Overfill`].
+    pub fn cancel(&mut self, order_ref: u64, qty: Qty) -> Result<Reduction, BookError> {
+        match self.try_reduce(order_ref, qty.0) {
+            Ok(r) => {
+                self.counters.cancels += 1;
+                Ok(r)
+            }
+            Err(e) => Err(self.count_error(e)),
+        }
+    }
+
+    /// Removes a resting order entirely (ITCH 5.0 §4.5.4 Order Delete).
+    ///
+    /// # Errors
+    /// [`BookError::UnknownOrder`].
+    pub fn delete(&mut self, order_ref: u64) -> Result<LevelUpdate, BookError> {
+        match self.lookup(order_ref) {
+            Ok(slot) => {
+                let qty = self.orders[slot as usize].qty;
+                self.counters.deletes += 1;
+                Ok(self.reduce(slot, qty))
+            }
+            Err(e) => Err(self.count_error(e)),
+        }
+    }
+
+    /// Replaces a resting order (ITCH 5.0 §4.6 Order Replace): the old order leaves the book
+    /// and a new order with `new_ref`, `new_price` and `new_qty` joins the back of the queue at
+    /// its price, keeping the old order's instrument and side. Priority is lost even when the
+    /// price is unchanged. `new_ref == old_ref` is accepted (venues that modify in place).
+    ///
+    /// # Errors
+    /// [`BookError::ZeroQty`] (`new_qty` 0), [`BookError::UnknownOrder`] (`old_ref`),
+    /// [`BookError::DuplicateOrder`] (`new_ref` rests already), [`BookError::Capacity`] for
+    /// [`Resource::Levels`] when the new price needs a level on a full side.
+    pub fn replace(
+        &mut self,
+        old_ref: u64,
+        new_ref: u64,
+        new_price: Price,
+        new_qty: Qty,
+    ) -> Result<Replaced, BookError> {
+        match self.try_replace(old_ref, new_ref, new_price.0, new_qty.0) {
+            Ok(r) => {
+                self.counters.replaces += 1;
+                Ok(r)
+            }
+            Err(e) => Err(self.count_error(e)),
+        }
+    }
+
+    fn try_replace(
+        &mut self,
+        old_ref: u64,
+        new_ref: u64,
+        new_price: i64,
+        new_qty: u32,
+    ) -> Result<Replaced, BookError> {
+        if new_qty == 0 {
+            return Err(BookError::ZeroQty { order_ref: new_ref });
+        }
+        let slot = self.lookup(old_ref)?;
+        if new_ref != old_ref && self.refs.contains(new_ref) {
+            return Err(BookError::DuplicateOrder { order_ref: new_ref });
+        }
+        let old = self.orders[slot as usize];
+        let side = old.side as usize;
+        let ladder = &self.instruments[old.instrument as usize].sides[side];
+        let new_key = key_of(side, new_price);
+        if ladder.find(new_key).is_err() {
+            let old_level_goes = match ladder.find(key_of(side, old.price)) {
+                Ok(pos) => ladder.levels[pos].count == 1,
+                Err(_) => false,
+            };
+            if ladder.is_full() && !old_level_goes {
+                return Err(BookError::Capacity {
+                    resource: Resource::Levels,
+                    limit: self.limits.levels_per_side,
+                    instrument: old.instrument,
+                });
+            }
+        }
+        let removed = self.reduce(slot, old.qty);
+        let slot = self.next_free_slot();
+        let inserted = self.refs.insert(new_ref, slot);
+        debug_assert_eq!(inserted, Ok(()), "a slot and a ref entry were just freed");
+        self.take_free_slot(slot);
+        self.orders[slot as usize] = Order {
+            order_ref: new_ref,
+            price: new_price,
+            qty: new_qty,
+            prev: NIL,
+            next: NIL,
+            ..old
+        };
+        let found = self.instruments[old.instrument as usize].sides[side].find(new_key);
+        let added = self.link(slot, found);
+        Ok(Replaced { removed, added })
+    }
+
+    /// Removes every order of `instrument` (for example before applying a snapshot after a
+    /// gap) and returns how many were removed. Leaves the stale flag and last trade as they are.
+    ///
+    /// # Errors
+    /// [`BookError::UnknownInstrument`].
+    pub fn clear_instrument(&mut self, instrument: InstrumentId) -> Result<usize, BookError> {
+        let inst = self.check_instrument(instrument)?;
+        let mut removed = 0;
+        for side in [BID, ASK] {
+            while let Some(level) = self.instruments[inst].sides[side].levels.pop() {
+                let mut slot = level.head;
+                while slot != NIL {
+                    let order = self.orders[slot as usize];
+                    self.refs.remove(order.order_ref);
+                    self.release_slot(slot);
+                    removed += 1;
+                    slot = order.next;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Marks an instrument's book stale (`true`, while the feed handler has a gap open) or
+    /// fresh again. The risk price collar refuses to price against a stale book.
+    ///
+    /// # Errors
+    /// [`BookError::UnknownInstrument`].
+    pub fn set_stale(&mut self, instrument: InstrumentId, stale: bool) -> Result<(), BookError> {
+        let inst = self.check_instrument(instrument)?;
+        self.instruments[inst].stale = stale;
+        Ok(())
+    }
+
+    /// Whether the instrument's book is stale. Unknown instruments report `true` (fail closed).
+    pub fn is_stale(&self, instrument: InstrumentId) -> bool {
+        self.instruments
+            .get(instrument.index())
+            .is_none_or(|b| b.stale)
+    }
+
+    fn level_view(&self, inst: usize, side: usize, index: usize) -> Option<Level> {
+        let ladder = &self.instruments.get(inst)?.sides[side];
+        let pos = ladder.levels.len().checked_sub(1 + index)?;
+        let l = ladder.levels[pos];
+        Some(Level {
+            price: price_of(side, l.key),
+            qty: l.qty,
+            order_count: l.count,
+        })
+    }
+
+    /// The best (highest) bid level, `None` if the side is empty or the instrument unknown.
+    pub fn best_bid(&self, instrument: InstrumentId) -> Option<Level> {
+        self.level_view(instrument.index(), BID, 0)
+    }
+
+    /// The best (lowest) ask level, `None` if the side is empty or the instrument unknown.
+    pub fn best_ask(&self, instrument: InstrumentId) -> Option<Level> {
+        self.level_view(instrument.index(), ASK, 0)
+    }
+
+    /// The level `index` places from the best on `side` (0 = best); `Sell` and `SellShort`
+    /// mean the ask side.
+    pub fn level(&self, instrument: InstrumentId, side: Side, index: usize) -> Option<Level> {
+        self.level_view(instrument.index(), side_index(side), index)
+    }
+
+    /// Number of price levels on `side`, 0 for an unknown instrument.
+    pub fn level_count(&self, instrument: InstrumentId, side: Side) -> usize {
+        self.instruments
+            .get(instrument.index())
+            .map_or(0, |b| b.sides[side_index(side)].levels.len())
+    }
+
+    /// Writes up to `n` levels of `side`, best first, into `out` and returns how many were
+    /// written (at most `min(n, out.len(), level_count)`). Allocation-free.
+    ///
+    /// # Errors
+    /// [`BookError::UnknownInstrument`].
+    pub fn depth(
+        &self,
+        instrument: InstrumentId,
+        side: Side,
+        n: usize,
+        out: &mut [Level],
+    ) -> Result<usize, BookError> {
+        let inst = self.check_instrument(instrument)?;
+        let side = side_index(side);
+        let levels = &self.instruments[inst].sides[side].levels;
+        let count = n.min(out.len()).min(levels.len());
+        for (dst, src) in out[..count].iter_mut().zip(levels.iter().rev()) {
+            *dst = Level {
+                price: price_of(side, src.key),
+                qty: src.qty,
+                order_count: src.count,
+            };
+        }
+        Ok(count)
+    }
+
+    /// Best bid, best ask, last trade price and stale flag, `None` for an unknown instrument.
+    pub fn top(&self, instrument: InstrumentId) -> Option<TopOfBook> {
+        let book = self.instruments.get(instrument.index())?;
+        Some(TopOfBook {
+            bid: self.best_bid(instrument),
+            ask: self.best_ask(instrument),
+            last_trade_price: book.last_trade_price,
+            stale: book.stale,
+        })
+    }
+
+    /// The resting order with reference `order_ref`.
+    pub fn order(&self, order_ref: u64) -> Option<OrderView> {
+        let slot = self.refs.get(order_ref)?;
+        Some(self.view(slot))
+    }
+
+    fn view(&self, slot: u32) -> OrderView {
+        let o = self.orders[slot as usize];
+        OrderView {
+            order_ref: o.order_ref,
+            instrument: InstrumentId(o.instrument),
+            side: book_side(o.side as usize),
+            price: Price(o.price),
+            qty: Qty(o.qty),
+        }
+    }
+
+    /// The orders resting at `price` on `side`, in time priority (front of the queue first).
+    /// Empty for a missing level or unknown instrument. Allocation-free.
+    pub fn queue(&self, instrument: InstrumentId, side: Side, price: Price) -> Queue<'_> {
+        let side = side_index(side);
+        let head = self
+            .instruments
+            .get(instrument.index())
+            .and_then(|b| {
+                let ladder = &b.sides[side];
+                ladder
+                    .find(key_of(side, price.0))
+                    .ok()
+                    .map(|pos| ladder.levels[pos].head)
+            })
+            .unwrap_or(NIL);
+        Queue {
+            book: self,
+            next: head,
+        }
+    }
+}
+
+/// Iterator over one price level's orders in time priority, from [`OrderBook::queue`].
+#[derive(Debug)]
+pub struct Queue<'a> {
+    book: &'a OrderBook,
+    next: u32,
+}
+
+impl Iterator for Queue<'_> {
+    type Item = OrderView;
+
+    fn next(&mut self) -> Option<OrderView> {
+        if self.next == NIL {
+            return None;
+        }
+        let view = self.book.view(self.next);
+        self.next = self.book.orders[self.next as usize].next;
+        Some(view)
+    }
+}

@@ -1,0 +1,55 @@
+//! # crossbar-book
+//!
+//! A venue-neutral, order-by-order (L3) limit order book for many instruments, run on the
+//! gateway's hot path. Feed adapters (NASDAQ ITCH 5.0, NYSE Pillar XDP, Cboe PITCH) normalize
+//! their messages into five events, and the book applies them:
+//!
+//! | event | ITCH 5.0 | method |
+//! |---|---|---|
+//! | add | §4.3.1 Add Order, §4.3.2 Add Order with MPID | [`OrderBook::add`] |
+//! | execute | §4.5.1 Order Executed, §4.5.2 with Price | [`OrderBook::execute`] |
+//! | partial cancel | §4.5.3 Order Cancel | [`OrderBook::cancel`] |
+//! | delete | §4.5.4 Order Delete | [`OrderBook::delete`] |
+//! | replace | §4.6 Order Replace (loses priority) | [`OrderBook::replace`] |
+//!
+//! Each event returns the one price level it changed ([`LevelUpdate`]: side, price, aggregate
+//! shares, order count, index from the best, New/Change/Delete), so the gateway can publish
+//! SBE BookLevelDelta and TopOfBook messages without rescanning, or a [`BookError`] whose
+//! message starts with a stable code (`BOOK_UNKNOWN_ORDER`, `BOOK_DUPLICATE_ORDER`,
+//! `BOOK_OVERFILL`, `BOOK_CAPACITY`, ...). A rejected event changes nothing except
+//! [`BookCounters`]; the book never panics on bad input.
+//!
+//! ## Memory
+//! Everything is sized once from [`BookLimits`] in [`OrderBook::new`]; afterwards no event
+//! allocates. When a limit is reached the event is rejected with `BOOK_CAPACITY`.
+//!
+//! * instruments: a `Vec` indexed by [`crossbar_model::InstrumentId`];
+//! * orders: a slab of 40-byte records with a free list, each linked into its level's FIFO
+//!   queue (so the book keeps time priority, not just totals);
+//! * order refs: [`RefMap`], an open-addressing table (linear probing, backward-shift
+//!   deletion, load factor at most 1/2) from the venue's sparse `u64` reference number to the
+//!   slab index;
+//! * levels: per instrument and side, a vector sorted with the best price at the end, so the
+//!   common case (events at or near the touch) shifts and scans only a few entries.
+//!
+//! See `docs/book.md` for the reasoning and `docs/bench-crossbar-book.md` for measurements.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod book;
+mod error;
+mod ladder;
+mod limits;
+mod ref_map;
+mod update;
+
+#[cfg(test)]
+mod tests;
+
+pub use book::{OrderBook, Queue};
+pub use error::{BookError, Resource};
+pub use limits::BookLimits;
+pub use ref_map::{InsertError, RefMap};
+pub use update::{
+    BookCounters, Level, LevelAction, LevelUpdate, OrderView, Reduction, Replaced, TopOfBook,
+};

@@ -1,0 +1,670 @@
+//! Every check at its boundary, state unchanged after every reject, credit never exceeded.
+
+use crossbar_model::{GatewayId, InstrumentId, OrderId, Price, Qty, Side, TimeInForce};
+
+use crate::*;
+
+const I0: InstrumentId = InstrumentId(0);
+const I1: InstrumentId = InstrumentId(1);
+const SEC: u64 = 1_000_000_000;
+
+fn inst_limits() -> InstrumentLimits {
+    InstrumentLimits {
+        max_order_qty: Qty(1_000),
+        max_order_notional: 1_000 * 1_000_000, // 1,000 shares at $100
+        max_long_position: 5_000,
+        max_short_position: 3_000,
+        collar_bps: 500, // 5%
+        max_orders_per_window: 50,
+    }
+}
+
+fn limits() -> RiskLimits {
+    RiskLimits {
+        instruments: vec![inst_limits(); 2],
+        max_open_orders: 64,
+        duplicate_window: 128,
+        session_max_orders_per_window: 80,
+        throttle_window_ns: SEC,
+        kill_switch_allows_reducing: true,
+    }
+}
+
+fn engine() -> RiskEngine {
+    let mut e = RiskEngine::new(limits()).unwrap();
+    for i in [I0, I1] {
+        e.grant_credit(i, 1_000_000, i128::MAX / 4).unwrap();
+    }
+    e
+}
+
+fn market() -> MarketView {
+    MarketView {
+        best_bid: Some(Price(99_0000)),
+        best_ask: Some(Price(100_0000)),
+        last_trade_price: None,
+        stale: false,
+    }
+}
+
+fn order(seq: u64, side: Side, price: i64, qty: u32) -> OrderRequest {
+    OrderRequest {
+        order_id: OrderId::new(GatewayId(1), seq).unwrap(),
+        instrument: I0,
+        side,
+        price: Price(price),
+        qty: Qty(qty),
+        time_in_force: TimeInForce::Day,
+    }
+}
+
+/// Rejects with `code` and leaves every piece of decision state as it was.
+fn assert_rejected(
+    e: &mut RiskEngine,
+    o: &OrderRequest,
+    m: &MarketView,
+    now_ns: u64,
+    code: u16,
+) -> RiskReject {
+    let before = e.clone();
+    let count = e.reject_count(code);
+    let reject = e.check_new_order(o, m, now_ns).unwrap_err();
+    assert_eq!(reject.code(), code, "{reject}");
+    assert!(e.same_state(&before), "state changed by reject {reject}");
+    assert_eq!(e.reject_count(code), count + 1);
+    reject
+}
+
+#[test]
+fn max_order_qty_boundary() {
+    let mut e = engine();
+    assert!(e
+        .check_new_order(&order(1, Side::Buy, 10_0000, 1_000), &market(), 0)
+        .is_ok());
+    let r = assert_rejected(
+        &mut e,
+        &order(2, Side::Buy, 10_0000, 1_001),
+        &market(),
+        0,
+        1,
+    );
+    assert_eq!(
+        r.to_string(),
+        "RISK_MAX_ORDER_QTY qty=1001 max=1000 instrument=0"
+    );
+}
+
+#[test]
+fn max_notional_boundary_without_overflow() {
+    let mut l = limits();
+    l.instruments[0].max_order_qty = Qty(u32::MAX);
+    l.instruments[0].collar_bps = 10_000;
+    l.instruments[0].max_long_position = i64::MAX / 2;
+    let mut e = RiskEngine::new(l).unwrap();
+    e.grant_credit(I0, i64::MAX / 2, i128::MAX / 2).unwrap();
+    // 1,000 * $100 = exactly the limit.
+    assert!(e
+        .check_new_order(&order(1, Side::Buy, 100_0000, 1_000), &market(), 0)
+        .is_ok());
+    let r = assert_rejected(
+        &mut e,
+        &order(2, Side::Buy, 100_0001, 1_000),
+        &market(),
+        0,
+        2,
+    );
+    assert_eq!(
+        r.to_string(),
+        "RISK_MAX_NOTIONAL notional=1000001000 max=1000000000 instrument=0"
+    );
+    // Extreme values do not overflow.
+    let m = MarketView {
+        best_ask: Some(Price(i64::MAX)),
+        ..market()
+    };
+    let r = assert_rejected(&mut e, &order(3, Side::Buy, i64::MAX, u32::MAX), &m, 0, 2);
+    assert!(
+        matches!(r, RiskReject::MaxNotional { notional, .. } if notional == i64::MAX as i128 * u32::MAX as i128)
+    );
+}
+
+#[test]
+fn collar_band_edges_for_buys_and_sells() {
+    let mut e = engine();
+    // Buy: reference = ask 100.0000, 5% band -> edge 105.0000 passes, 105.0001 rejects.
+    assert!(e
+        .check_new_order(&order(1, Side::Buy, 105_0000, 1), &market(), 0)
+        .is_ok());
+    let r = assert_rejected(&mut e, &order(2, Side::Buy, 105_0001, 1), &market(), 0, 3);
+    assert_eq!(r.to_string(), "RISK_PRICE_COLLAR price=1050001 reference=1000000 limit=1050000 collar_bps=500 instrument=0");
+    // Sell: reference = bid 99.0000 -> edge 94.0500 passes, 94.0499 rejects.
+    assert!(e
+        .check_new_order(&order(3, Side::Sell, 94_0500, 1), &market(), 0)
+        .is_ok());
+    let r = assert_rejected(
+        &mut e,
+        &order(4, Side::SellShort, 94_0499, 1),
+        &market(),
+        0,
+        3,
+    );
+    assert!(
+        matches!(
+            r,
+            RiskReject::PriceCollar {
+                limit: 940_500,
+                reference: 990_000,
+                ..
+            }
+        ),
+        "{r}"
+    );
+    // Passive orders far from the touch are not collared.
+    assert!(e
+        .check_new_order(&order(5, Side::Buy, 1, 1), &market(), 0)
+        .is_ok());
+}
+
+#[test]
+fn collar_reference_falls_back_to_last_then_other_side_then_rejects() {
+    let mut e = engine();
+    let last_only = MarketView {
+        best_bid: None,
+        best_ask: None,
+        last_trade_price: Some(Price(50_0000)),
+        stale: false,
+    };
+    assert!(e
+        .check_new_order(&order(1, Side::Buy, 52_5000, 1), &last_only, 0)
+        .is_ok());
+    assert_rejected(&mut e, &order(2, Side::Buy, 52_5001, 1), &last_only, 0, 3);
+    let bid_only = MarketView {
+        best_bid: Some(Price(40_0000)),
+        best_ask: None,
+        last_trade_price: None,
+        stale: false,
+    };
+    assert!(e
+        .check_new_order(&order(3, Side::Buy, 42_0000, 1), &bid_only, 0)
+        .is_ok());
+    assert_rejected(&mut e, &order(4, Side::Buy, 42_0001, 1), &bid_only, 0, 3);
+    let ask_only = MarketView {
+        best_bid: None,
+        best_ask: Some(Price(40_0000)),
+        last_trade_price: None,
+        stale: false,
+    };
+    assert_rejected(&mut e, &order(5, Side::Sell, 37_9999, 1), &ask_only, 0, 3);
+    let empty = MarketView {
+        best_bid: None,
+        best_ask: None,
+        last_trade_price: None,
+        stale: false,
+    };
+    let r = assert_rejected(&mut e, &order(6, Side::Buy, 1, 1), &empty, 0, 3);
+    assert!(matches!(r, RiskReject::PriceCollar { reference: 0, .. }));
+}
+
+#[test]
+fn stale_book_rejects_and_market_view_comes_from_the_book() {
+    let mut e = engine();
+    let stale = MarketView {
+        stale: true,
+        ..market()
+    };
+    let r = assert_rejected(&mut e, &order(1, Side::Buy, 100_0000, 1), &stale, 0, 11);
+    assert_eq!(r.to_string(), "RISK_STALE_BOOK instrument=0");
+    let mut book = crossbar_book::OrderBook::new(crossbar_book::BookLimits {
+        instruments: 1,
+        orders: 8,
+        levels_per_side: 4,
+    })
+    .unwrap();
+    book.add(1, I0, Side::Sell, Price(100_0000), Qty(10))
+        .unwrap();
+    book.add(2, I0, Side::Buy, Price(99_0000), Qty(10)).unwrap();
+    let view = MarketView::from_book(&book, I0);
+    assert_eq!(view, market());
+    assert!(e
+        .check_new_order(&order(2, Side::Buy, 105_0000, 1), &view, 0)
+        .is_ok());
+    book.set_stale(I0, true).unwrap();
+    assert_rejected(
+        &mut e,
+        &order(3, Side::Buy, 100_0000, 1),
+        &MarketView::from_book(&book, I0),
+        0,
+        11,
+    );
+    assert!(
+        MarketView::from_book(&book, I1).stale,
+        "unknown instrument fails closed"
+    );
+}
+
+#[test]
+fn position_limit_counts_open_orders_long_and_short() {
+    let mut e = engine();
+    e.set_position(I0, 3_000).unwrap();
+    assert!(e
+        .check_new_order(&order(1, Side::Buy, 100_0000, 1_000), &market(), 0)
+        .is_ok());
+    assert!(e
+        .check_new_order(&order(2, Side::Buy, 100_0000, 1_000), &market(), 0)
+        .is_ok()); // worst = 5,000
+    let r = assert_rejected(&mut e, &order(3, Side::Buy, 100_0000, 1), &market(), 0, 4);
+    assert_eq!(
+        r.to_string(),
+        "RISK_POSITION_LIMIT worst_case=5001 max=5000 instrument=0"
+    );
+    // Short side: 3,000 - 6,000 = -3,000 passes (exactly the short limit), one more rejects.
+    for seq in 10..16 {
+        assert!(e
+            .check_new_order(&order(seq, Side::Sell, 99_0000, 1_000), &market(), 0)
+            .is_ok());
+    }
+    let r = assert_rejected(
+        &mut e,
+        &order(16, Side::SellShort, 99_0000, 1),
+        &market(),
+        0,
+        4,
+    );
+    assert!(matches!(
+        r,
+        RiskReject::PositionLimit {
+            worst_case: -3_001,
+            max: -3_000,
+            ..
+        }
+    ));
+    // Releasing an open buy frees long room.
+    e.on_order_done(order(1, Side::Buy, 0, 1).order_id).unwrap();
+    assert!(e
+        .check_new_order(&order(17, Side::Buy, 100_0000, 1_000), &market(), 0)
+        .is_ok());
+}
+
+#[test]
+fn credit_boundaries_consumption_and_release() {
+    let mut e = RiskEngine::new(limits()).unwrap();
+    let r = assert_rejected(&mut e, &order(1, Side::Buy, 100_0000, 1), &market(), 0, 5);
+    assert_eq!(
+        r.to_string(),
+        "RISK_CREDIT_EXHAUSTED resource=shares needed=1 available=0 instrument=0"
+    );
+    e.grant_credit(I0, 300, 200 * 100_0000).unwrap();
+    let r = assert_rejected(&mut e, &order(2, Side::Buy, 100_0000, 201), &market(), 0, 5);
+    assert!(matches!(
+        r,
+        RiskReject::CreditExhausted {
+            resource: "notional",
+            ..
+        }
+    ));
+    let id = order(3, Side::Buy, 100_0000, 200).order_id;
+    assert!(e
+        .check_new_order(&order(3, Side::Buy, 100_0000, 200), &market(), 0)
+        .is_ok());
+    let c = e.credit(I0).unwrap();
+    assert_eq!(
+        (c.available_shares, c.available_notional, c.reserved_shares),
+        (100, 0, 200)
+    );
+    // A fill keeps its credit consumed and moves the position; a cancel gives credit back.
+    let f = e.on_fill(id, Qty(50)).unwrap();
+    assert_eq!(
+        (f.leaves_qty, f.position, f.overfill_qty),
+        (Qty(150), 50, 0)
+    );
+    assert_eq!(e.on_cancel(id, Qty(100)), Ok(Qty(50)));
+    assert_eq!(e.credit(I0).unwrap().available_shares, 200);
+    assert_eq!(e.credit(I0).unwrap().available_notional, 100 * 100_0000);
+    assert_eq!(
+        e.on_cancel(id, Qty(51)),
+        Err(RiskStateError::CancelOverLeaves {
+            order_id: id,
+            qty: 51,
+            leaves: 50
+        })
+    );
+    assert_eq!(e.on_order_done(id), Ok(Qty(50)));
+    assert_eq!(
+        e.on_order_done(id),
+        Err(RiskStateError::UnknownOrder { order_id: id })
+    );
+    let c = e.credit(I0).unwrap();
+    assert_eq!(
+        (
+            c.available_shares,
+            c.available_notional,
+            c.reserved_shares,
+            c.reserved_notional
+        ),
+        (250, 150 * 100_0000, 0, 0)
+    );
+    // Return: exactly the available passes, more fails and changes nothing.
+    assert!(e.return_credit(I0, 251, 0).is_err());
+    assert!(e.grant_credit(I0, -1, 0).is_err());
+    assert_eq!(e.return_credit(I0, 250, 0).unwrap().available_shares, 0);
+    assert!(e.grant_credit(InstrumentId(9), 1, 1).is_err());
+}
+
+#[test]
+fn fills_move_position_and_overfill_is_reported() {
+    let mut e = engine();
+    let sell = order(1, Side::SellShort, 99_0000, 100);
+    e.check_new_order(&sell, &market(), 0).unwrap();
+    let f = e.on_fill(sell.order_id, Qty(120)).unwrap();
+    assert_eq!(
+        (f.leaves_qty, f.position, f.overfill_qty, f.limit_price),
+        (Qty(0), -120, 20, Price(99_0000))
+    );
+    assert_eq!(e.position(I0), Some(-120));
+    assert_eq!(e.open_qty(I0, Side::Sell), Some(0));
+    assert_eq!(e.open_order_count(), 0);
+    assert!(e.on_fill(sell.order_id, Qty(1)).is_err());
+}
+
+#[test]
+fn throttle_per_instrument_rolls_over_with_a_fixed_clock() {
+    let mut e = engine();
+    let t0 = 5 * SEC;
+    for seq in 1..=50 {
+        e.check_new_order(&order(seq, Side::Buy, 1_0000, 1), &market(), t0 + seq)
+            .unwrap();
+    }
+    let r = assert_rejected(
+        &mut e,
+        &order(51, Side::Buy, 1_0000, 1),
+        &market(),
+        t0 + SEC,
+        6,
+    );
+    assert_eq!(
+        r.to_string(),
+        "RISK_THROTTLE scope=instrument max=50 window_ns=1000000000 instrument=0"
+    );
+    // The first accept was at t0+1: exactly one window later it ages out.
+    assert!(e
+        .check_new_order(&order(51, Side::Buy, 1_0000, 1), &market(), t0 + 1 + SEC)
+        .is_ok());
+    assert_rejected(
+        &mut e,
+        &order(52, Side::Buy, 1_0000, 1),
+        &market(),
+        t0 + 1 + SEC,
+        6,
+    );
+}
+
+#[test]
+fn throttle_per_session_spans_instruments() {
+    let mut e = engine();
+    for seq in 1..=80u64 {
+        let mut o = order(seq, Side::Buy, 1_0000, 1);
+        o.instrument = if seq % 2 == 0 { I0 } else { I1 };
+        e.check_new_order(&o, &market(), 100).unwrap();
+        e.on_order_done(o.order_id).unwrap();
+    }
+    let mut o = order(81, Side::Buy, 1_0000, 1);
+    o.instrument = I1;
+    let r = assert_rejected(&mut e, &o, &market(), 100 + SEC - 1, 6);
+    assert!(matches!(
+        r,
+        RiskReject::Throttle {
+            scope: "session",
+            max: 80,
+            ..
+        }
+    ));
+    assert!(e.check_new_order(&o, &market(), 100 + SEC).is_ok());
+}
+
+#[test]
+fn duplicate_ids_open_or_recent_are_rejected_and_the_window_is_bounded() {
+    let mut l = limits();
+    l.duplicate_window = 2;
+    let mut e = RiskEngine::new(l).unwrap();
+    e.grant_credit(I0, 1_000, i128::MAX / 4).unwrap();
+    let a = order(1, Side::Buy, 1_0000, 1);
+    e.check_new_order(&a, &market(), 0).unwrap();
+    let r = assert_rejected(&mut e, &a, &market(), 0, 7);
+    assert_eq!(r.to_string(), "RISK_DUPLICATE_ORDER_ID order_id=1-1");
+    e.on_order_done(a.order_id).unwrap();
+    assert_rejected(&mut e, &a, &market(), 0, 7);
+    e.check_new_order(&order(2, Side::Buy, 1_0000, 1), &market(), 0)
+        .unwrap();
+    e.check_new_order(&order(3, Side::Buy, 1_0000, 1), &market(), 0)
+        .unwrap();
+    // Id 1 has left the 2-id window and is no longer open.
+    assert!(e.check_new_order(&a, &market(), 0).is_ok());
+    // Id 2 is still open even though it left the window.
+    e.check_new_order(&order(4, Side::Buy, 1_0000, 1), &market(), 0)
+        .unwrap();
+    assert_rejected(&mut e, &order(2, Side::Buy, 1_0000, 1), &market(), 0, 7);
+}
+
+#[test]
+fn halted_kill_switch_and_fail_closed() {
+    let mut e = engine();
+    e.set_halted(I0, true).unwrap();
+    let r = assert_rejected(&mut e, &order(1, Side::Buy, 1_0000, 1), &market(), 0, 8);
+    assert_eq!(r.to_string(), "RISK_INSTRUMENT_HALTED instrument=0");
+    e.set_halted(I0, false).unwrap();
+    e.set_position(I0, 100).unwrap();
+    e.set_kill_switch(KillScope::Instrument(I0), true).unwrap();
+    let r = assert_rejected(&mut e, &order(2, Side::Buy, 1_0000, 1), &market(), 0, 9);
+    assert_eq!(
+        r.to_string(),
+        "RISK_KILL_SWITCH scope=instrument instrument=0"
+    );
+    // Risk-reducing: selling exactly the long position passes, one more would flip it.
+    assert!(e
+        .check_new_order(&order(3, Side::Sell, 99_0000, 60), &market(), 0)
+        .is_ok());
+    assert!(e
+        .check_new_order(&order(4, Side::Sell, 99_0000, 40), &market(), 0)
+        .is_ok());
+    assert_rejected(&mut e, &order(5, Side::Sell, 99_0000, 1), &market(), 0, 9);
+    let mut other = order(6, Side::Buy, 1_0000, 1);
+    other.instrument = I1;
+    assert!(
+        e.check_new_order(&other, &market(), 0).is_ok(),
+        "per-instrument switch only"
+    );
+    e.set_kill_switch(KillScope::All, true).unwrap();
+    other.order_id = order(7, Side::Buy, 1, 1).order_id;
+    let r = assert_rejected(&mut e, &other, &market(), 0, 9);
+    assert!(matches!(r, RiskReject::KillSwitch { scope: "all", .. }));
+    e.set_kill_switch(KillScope::All, false).unwrap();
+    e.set_kill_switch(KillScope::Instrument(I0), false).unwrap();
+    // Without the allowance even reducing orders are stopped.
+    let mut l = limits();
+    l.kill_switch_allows_reducing = false;
+    let mut strict = RiskEngine::new(l).unwrap();
+    strict.grant_credit(I0, 1_000, i128::MAX / 4).unwrap();
+    strict.set_position(I0, -100).unwrap();
+    strict.set_kill_switch(KillScope::All, true).unwrap();
+    assert_rejected(
+        &mut strict,
+        &order(1, Side::Buy, 100_0000, 10),
+        &market(),
+        0,
+        9,
+    );
+    // Fail closed outranks everything and stops reducing orders too.
+    e.set_fail_closed(true);
+    assert!(e.is_fail_closed());
+    let r = assert_rejected(&mut e, &order(8, Side::Sell, 99_0000, 1), &market(), 0, 10);
+    assert_eq!(r.to_string(), "RISK_FAIL_CLOSED instrument=0");
+    e.set_fail_closed(false);
+    assert!(e
+        .check_new_order(&order(8, Side::Buy, 1_0000, 1), &market(), 0)
+        .is_ok());
+}
+
+#[test]
+fn invalid_requests_and_open_order_table_capacity() {
+    let mut e = engine();
+    let mut bad = order(1, Side::Buy, 1_0000, 0);
+    let r = assert_rejected(&mut e, &bad, &market(), 0, 16);
+    assert_eq!(
+        r.to_string(),
+        "RISK_INVALID_ORDER field=qty order_id=1-1 instrument=0"
+    );
+    bad.qty = Qty(1);
+    bad.price = Price(0);
+    assert_rejected(&mut e, &bad, &market(), 0, 16);
+    bad.price = Price(1_0000);
+    bad.instrument = InstrumentId(2);
+    let r = assert_rejected(&mut e, &bad, &market(), 0, 13);
+    assert_eq!(
+        r.to_string(),
+        "RISK_UNKNOWN_INSTRUMENT order_id=1-1 instrument=2"
+    );
+    bad.instrument = I0;
+    bad.order_id = OrderId(0);
+    assert_rejected(&mut e, &bad, &market(), 0, 16);
+    for seq in 1..=64 {
+        let mut o = order(seq, Side::Buy, 1_0000, 1);
+        o.instrument = if seq <= 32 { I0 } else { I1 };
+        e.check_new_order(&o, &market(), seq * SEC).unwrap();
+    }
+    let r = assert_rejected(
+        &mut e,
+        &order(65, Side::Buy, 1_0000, 1),
+        &market(),
+        100 * SEC,
+        17,
+    );
+    assert_eq!(r.to_string(), "RISK_OPEN_ORDERS_FULL max=64");
+    assert_eq!(e.accepted_count(), 64);
+}
+
+#[test]
+fn invalid_limits_are_refused() {
+    let mut l = limits();
+    l.instruments[1].collar_bps = 10_001;
+    assert!(RiskEngine::new(l).is_err());
+    let mut l = limits();
+    l.throttle_window_ns = 0;
+    assert_eq!(
+        RiskEngine::new(l).unwrap_err().to_string(),
+        "RISK_INVALID_LIMITS field=throttle_window_ns value=0"
+    );
+    let mut l = limits();
+    l.instruments.clear();
+    assert!(RiskEngine::new(l).is_err());
+}
+
+#[test]
+fn credit_is_never_exceeded_across_random_sequences() {
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut e = RiskEngine::new(limits()).unwrap();
+    // Net credit granted, and what fills consumed, per instrument (shares, notional).
+    let mut granted = [(0i64, 0i128); 2];
+    let mut filled = [(0i64, 0i128); 2];
+    let mut open: Vec<OrderRequest> = Vec::new();
+    let (mut accepted, mut rejected) = (0, 0);
+    for step in 0..200_000u64 {
+        let i = rng.below(2) as usize;
+        let inst = InstrumentId(i as u32);
+        match rng.below(10) {
+            0 => {
+                let (s, n) = (rng.below(500) as i64, i128::from(rng.below(50_000_000)));
+                e.grant_credit(inst, s, n).unwrap();
+                granted[i].0 += s;
+                granted[i].1 += n;
+            }
+            1 => {
+                let (s, n) = (rng.below(300) as i64, i128::from(rng.below(30_000_000)));
+                if e.return_credit(inst, s, n).is_ok() {
+                    granted[i].0 -= s;
+                    granted[i].1 -= n;
+                }
+            }
+            2..=5 => {
+                let side = if rng.below(2) == 0 {
+                    Side::Buy
+                } else {
+                    Side::Sell
+                };
+                let mut o = order(
+                    step + 1,
+                    side,
+                    95_0000 + rng.below(10_0000) as i64,
+                    1 + rng.below(400) as u32,
+                );
+                o.instrument = inst;
+                let before = e.clone();
+                match e.check_new_order(&o, &market(), step * 30_000_000) {
+                    Ok(_) => {
+                        accepted += 1;
+                        open.push(o);
+                    }
+                    Err(_) => {
+                        rejected += 1;
+                        assert!(e.same_state(&before));
+                    }
+                }
+            }
+            6 | 7 if !open.is_empty() => {
+                let k = rng.below(open.len() as u64) as usize;
+                let o = open[k];
+                let leaves = e.open_qty(o.instrument, o.side).unwrap();
+                let q = 1 + rng.below(o.qty.0 as u64) as u32;
+                if let Ok(f) = e.on_fill(o.order_id, Qty(q)) {
+                    let taken = i64::from(q - f.overfill_qty);
+                    filled[o.instrument.index()].0 += taken;
+                    filled[o.instrument.index()].1 += o.price.notional(Qty(taken as u32));
+                    if f.leaves_qty.is_zero() {
+                        open.swap_remove(k);
+                    }
+                }
+                assert!(leaves >= 0);
+            }
+            8 if !open.is_empty() => {
+                let k = rng.below(open.len() as u64) as usize;
+                if e.on_cancel(open[k].order_id, Qty(1 + rng.below(50) as u32)) == Ok(Qty(0)) {
+                    open.swap_remove(k);
+                }
+            }
+            _ if !open.is_empty() => {
+                let k = rng.below(open.len() as u64) as usize;
+                e.on_order_done(open.swap_remove(k).order_id).unwrap();
+            }
+            _ => {}
+        }
+        for (i, inst) in [I0, I1].into_iter().enumerate() {
+            let c = e.credit(inst).unwrap();
+            assert!(
+                c.available_shares >= 0 && c.available_notional >= 0,
+                "step {step}: {c:?}"
+            );
+            assert_eq!(
+                c.available_shares + c.reserved_shares + filled[i].0,
+                granted[i].0,
+                "step {step}"
+            );
+            assert_eq!(
+                c.available_notional + c.reserved_notional + filled[i].1,
+                granted[i].1,
+                "step {step}"
+            );
+        }
+    }
+    assert!(
+        accepted > 10_000 && rejected > 10_000,
+        "{accepted} {rejected}"
+    );
+}
