@@ -1,14 +1,17 @@
 //! Typed configuration: defaults, then a TOML file, then `CROSSBAR_` environment overrides.
 //!
+//! Defaults come from the config types themselves (`#[serde(default)]` on every struct), not
+//! from a serialized copy merged underneath: merging would mix a default variant's keys into a
+//! tagged enum the file chose differently (e.g. backoff's `max_spins` into `kind = "sleep"`).
+//!
 //! Nested keys are separated by `__` in the environment: `CROSSBAR_TRANSPORT__STREAM_ID=1001`
 //! overrides `[transport] stream_id`. Config structs use `#[serde(deny_unknown_fields)]`, so a
 //! misspelt key is an error, not a silently ignored setting. Any error stops the process at
 //! start with the key and the reason ([`ConfigError`]).
 
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Environment prefix for overrides.
@@ -48,16 +51,17 @@ impl ConfigError {
     }
 }
 
-/// Loads `T` from its `Default`, the TOML file at `path` (when given) and the environment.
+/// Loads `T` from the TOML file at `path` (when given) and the environment; keys absent from
+/// both take `T`'s serde defaults, so every config struct carries `#[serde(default)]`.
 ///
 /// # Errors
 /// [`ConfigError::FileUnreadable`] if `path` is given but cannot be read;
 /// [`ConfigError::Invalid`] naming the first bad key otherwise.
 pub fn load_config<T>(path: Option<&Path>) -> Result<T, ConfigError>
 where
-    T: DeserializeOwned + Serialize + Default,
+    T: DeserializeOwned,
 {
-    let mut figment = Figment::from(Serialized::defaults(T::default()));
+    let mut figment = Figment::new();
     if let Some(path) = path {
         // Toml::file ignores a missing file; a named file that is missing is an error here.
         std::fs::File::open(path).map_err(|e| ConfigError::FileUnreadable {
@@ -103,7 +107,7 @@ where
 #[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error by design
 mod tests {
     use super::*;
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
 
     #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
     #[serde(deny_unknown_fields, default)]
@@ -136,6 +140,33 @@ mod tests {
             jail.set_env("CROSSBAR_INNER__STREAM_ID", "9");
             let c: Sample = load_config(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.inner.stream_id, 9, "environment beats file");
+            Ok(())
+        });
+    }
+
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    struct WithIdle {
+        idle: crate::IdleStrategyConfig,
+    }
+
+    #[test]
+    fn tagged_enum_in_file_is_not_mixed_with_the_default_variant() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("i.toml", "idle = { kind = \"sleep\" }\n")?;
+            let c: WithIdle = load_config(Some(Path::new("i.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(
+                c.idle,
+                crate::IdleStrategyConfig::Sleep {
+                    sleep_ns: 1_000_000
+                }
+            );
+            let c: WithIdle = load_config(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                c.idle,
+                crate::IdleStrategyConfig::default(),
+                "absent key takes the serde default"
+            );
             Ok(())
         });
     }
