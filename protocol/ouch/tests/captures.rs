@@ -8,31 +8,23 @@
 use crossbar_model::{Price, Qty};
 use crossbar_ouch::*;
 use crossbar_soupbintcp::{next_frame, Frame, Packet};
-use std::path::PathBuf;
 
-fn capture_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/venue-data/nasdaq_ouch50_soupbintcp"
-    ));
-    dir.is_dir().then_some(dir)
-}
-
-/// TCP payloads of every packet in the capture, in order (pcap-file + etherparse).
+/// TCP payloads of every packet in the capture, in order (crossbar-capture), or `None`
+/// without ../shared.
 fn tcp_payloads(name: &str) -> Option<Vec<Vec<u8>>> {
-    let path = capture_dir()?.join(format!("Nasdaq__Nasdaq.Nsm.Ouch.v5.0__{name}.pcap"));
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut reader = pcap_file::pcap::PcapReader::new(file).unwrap();
-    let mut out = Vec::new();
-    while let Some(packet) = reader.next_packet() {
-        let packet = packet.unwrap();
-        let sliced = etherparse::SlicedPacket::from_ethernet(&packet.data).unwrap();
-        match sliced.transport {
-            Some(etherparse::TransportSlice::Tcp(tcp)) => out.push(tcp.payload().to_vec()),
+    let dir = crossbar_capture::venue_data("nasdaq_ouch50_soupbintcp")?;
+    let path = dir.join(format!("Nasdaq__Nasdaq.Nsm.Ouch.v5.0__{name}.pcap"));
+    let capture =
+        crossbar_capture::read_capture(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let payloads = capture
+        .packets
+        .into_iter()
+        .map(|p| match p.transport {
+            crossbar_capture::Transport::Tcp { .. } => p.payload,
             other => panic!("{name}: not TCP: {other:?}"),
-        }
-    }
-    Some(out)
+        })
+        .collect();
+    Some(payloads)
 }
 
 /// The single SoupBinTCP packet of a one-segment capture, as (type byte, message bytes) plus its raw bytes.
@@ -60,7 +52,7 @@ macro_rules! need_shared {
         match $e {
             Some(v) => v,
             None => {
-                eprintln!("SKIPPED (no ../shared): {}", $name);
+                crossbar_capture::report_skipped(&$name);
                 return;
             }
         }

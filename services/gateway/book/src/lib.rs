@@ -32,7 +32,7 @@
 //! * levels: per instrument and side, a vector sorted with the best price at the end, so the
 //!   common case (events at or near the touch) shifts and scans only a few entries.
 //!
-//! See `docs/book.md` for the reasoning and `docs/bench-crossbar-book.md` for measurements.
+//! See `docs/book.md` for the reasoning and `docs/bench/book.md` for measurements.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
