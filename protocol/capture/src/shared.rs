@@ -18,13 +18,14 @@
 use std::path::{Path, PathBuf};
 
 /// Environment variable that, when set, replaces the search done by [`shared_dir`]: the
-/// directory it names (which must contain `venue-data/`), or nothing.
-pub const SHARED_DIR_ENV: &str = "CROSSBAR_SHARED_DIR";
+/// directory it names (which must contain `venue-data/`), or nothing. It is deliberately not
+/// under the `CROSSBAR_` prefix, which belongs to configuration overrides.
+pub const SHARED_DIR_ENV: &str = "XBAR_SHARED_DIR";
 
 /// The `shared` directory (one containing `venue-data/`), or `None` when there is none.
 ///
-/// When `$CROSSBAR_SHARED_DIR` is set (non-empty) it decides alone: that directory if it has
-/// `venue-data/`, else `None` (so `CROSSBAR_SHARED_DIR=/nonexistent cargo test` exercises every
+/// When `$XBAR_SHARED_DIR` is set (non-empty) it decides alone: that directory if it has
+/// `venue-data/`, else `None` (so `XBAR_SHARED_DIR=/nonexistent cargo test` exercises every
 /// test's skip path). Otherwise walks up from the running crate's `CARGO_MANIFEST_DIR` (set by
 /// cargo for tests, benches and `cargo run`), then from this crate's own manifest directory
 /// (compile time), then from the current directory, checking each ancestor `a` for
