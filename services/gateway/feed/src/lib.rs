@@ -1,0 +1,33 @@
+//! # crossbar-feed
+//!
+//! The gateway's market-data feed handler (the service layer: it owns the sockets that the
+//! protocol crates never do). For a NASDAQ-style feed:
+//!
+//! 1. [`MoldFeed`], an agent (`do_work(now_ns)`), drains MoldUDP64 datagrams from a
+//!    non-blocking UDP socket (unicast or multicast) into one pre-allocated buffer, and
+//!    retransmissions from a second socket that talks to the venue's request server;
+//! 2. [`SequenceTracker`], a pure state machine, puts them in sequence, buffers packets that
+//!    arrive ahead of a gap (bounded), re-requests gaps with bounded retries, and declares a
+//!    gap it cannot fill unrecoverable (fail closed);
+//! 3. in-order ITCH 5.0 messages go to a [`FeedHandler`]; [`BookBuilder`] is the one that
+//!    maintains the `crossbar-book` order book, marks books stale while a gap is open, tracks
+//!    halts, and records [`crossbar_book::LevelUpdate`]s for the gateway to publish.
+//!
+//! See `docs/feed-handler.md` for states, policy, limits and counters.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod book_builder;
+mod error;
+mod handler;
+mod limits;
+mod mold_feed;
+mod reorder;
+mod tracker;
+
+pub use book_builder::{BookBuilder, BookBuilderCounters, BookBuilderLimits};
+pub use error::FeedError;
+pub use handler::FeedHandler;
+pub use limits::{FeedLimits, RecoveryPolicy};
+pub use mold_feed::{FeedCounters, MoldFeed, MoldFeedConfig};
+pub use tracker::{FeedState, SequenceTracker, TrackerCounters, Verdict};
