@@ -6,28 +6,40 @@
 //! back from the end before falling back to binary search. Keys make both sides sort the same
 //! way: a bid's key is its price (best = highest = last), an ask's key is `!price` (bitwise
 //! not: order-reversing and overflow-free, so best = lowest price = last).
+//!
+//! Public so that the venue simulator's matching engine (`crossbar-matching`) keeps its levels
+//! in the same structure rather than a copy of it.
 
-/// Internal level record: 32 bytes, with the FIFO queue of its orders as slab indices.
+/// One price level: 32 bytes, with the FIFO queue of its orders as slab indices (the slab
+/// belongs to the book or engine that owns the ladder).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct LevelSlot {
-    pub(crate) key: i64,
-    pub(crate) qty: u64,
-    pub(crate) count: u32,
-    pub(crate) head: u32,
-    pub(crate) tail: u32,
+pub struct LevelSlot {
+    /// Sort key: the price for bids, `!price` for asks (price in 1/10,000).
+    pub key: i64,
+    /// Aggregate shares resting at the level.
+    pub qty: u64,
+    /// Orders resting at the level.
+    pub count: u32,
+    /// Slab index of the first (oldest) order in the FIFO queue.
+    pub head: u32,
+    /// Slab index of the last (newest) order in the FIFO queue.
+    pub tail: u32,
 }
 
 /// How many slots back from the best to scan linearly before binary search.
 const LINEAR_SCAN: usize = 8;
 
-/// A side's levels, capacity fixed at construction.
+/// A side's levels sorted by key with the best last; capacity fixed at construction and
+/// never grown (callers check [`Ladder::is_full`] before inserting).
 #[derive(Clone, Debug)]
-pub(crate) struct Ladder {
-    pub(crate) levels: Vec<LevelSlot>,
+pub struct Ladder {
+    /// The levels, ascending by key (best = last).
+    pub levels: Vec<LevelSlot>,
 }
 
 impl Ladder {
-    pub(crate) fn with_capacity(levels: usize) -> Self {
+    /// An empty ladder with room for `levels` price levels, allocated now.
+    pub fn with_capacity(levels: usize) -> Self {
         Self {
             levels: Vec::with_capacity(levels),
         }
@@ -35,7 +47,7 @@ impl Ladder {
 
     /// `Ok(pos)` when a level with `key` exists, else `Err(pos)` where it would be inserted.
     #[inline]
-    pub(crate) fn find(&self, key: i64) -> Result<usize, usize> {
+    pub fn find(&self, key: i64) -> Result<usize, usize> {
         let len = self.levels.len();
         let stop = len.saturating_sub(LINEAR_SCAN);
         let mut pos = len;
@@ -54,12 +66,13 @@ impl Ladder {
 
     /// Distance of `pos` from the best level (0 = best).
     #[inline]
-    pub(crate) fn index_from_best(&self, pos: usize) -> u32 {
+    pub fn index_from_best(&self, pos: usize) -> u32 {
         (self.levels.len() - 1 - pos) as u32
     }
 
+    /// True when no level can be added without exceeding the capacity.
     #[inline]
-    pub(crate) fn is_full(&self) -> bool {
+    pub fn is_full(&self) -> bool {
         self.levels.len() == self.levels.capacity()
     }
 }

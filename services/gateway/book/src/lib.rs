@@ -38,7 +38,7 @@
 
 mod book;
 mod error;
-mod ladder;
+pub mod ladder;
 mod limits;
 mod ref_map;
 mod update;
