@@ -5,7 +5,7 @@ use crossbar_itch::ItchMessage;
 use crate::FeedState;
 
 /// Receives the feed's in-order messages and its state changes, on the feed agent's thread.
-/// Implementations must not block: they run inside [`crate::MoldFeed::do_work`].
+/// Implementations must not block: they run inside the feed agent's `do_work` ([`crate::MoldFeed`]).
 pub trait FeedHandler {
     /// One ITCH 5.0 message, delivered exactly once and in MoldUDP64 sequence order
     /// (`sequence_number` is the message's MoldUDP64 sequence number), at `now_ns` (the

@@ -14,16 +14,39 @@
 //!    halts, and records [`crossbar_book::LevelUpdate`]s for the gateway to publish.
 //!
 //! See `docs/feed-handler.md` for states, policy, limits and counters.
+//!
+//! ```
+//! use crossbar_feed::{FeedLimits, FeedState, RecoveryPolicy, SequenceTracker, Verdict};
+//! use crossbar_moldudp64::{Packet, PacketEncoder, Session};
+//!
+//! let session = Session(*b"SESSION001");
+//! let mut tracker =
+//!     SequenceTracker::new(None, 1, FeedLimits::default(), RecoveryPolicy::default()).unwrap();
+//! // Message 1 was lost: a packet starting at 2 opens the gap 1..2 and is buffered.
+//! let mut enc = PacketEncoder::new(session, 2, 1_400).unwrap();
+//! enc.push(b"second").unwrap();
+//! let bytes = enc.packet().to_vec();
+//! let packet = Packet::parse(&bytes).unwrap();
+//! assert_eq!(tracker.on_packet(&packet.header, &bytes), Verdict::Buffered);
+//! assert_eq!(tracker.state(), FeedState::Gap { from: 1, to: 2 });
+//! // The agent sends this to the request server.
+//! let request = tracker.poll(1_000).unwrap();
+//! assert_eq!((request.sequence_number, request.requested_count), (1, 1));
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod book_builder;
+#[cfg(test)]
+mod book_builder_tests;
 mod error;
 mod handler;
 mod limits;
 mod mold_feed;
 mod reorder;
 mod tracker;
+#[cfg(test)]
+mod tracker_tests;
 
 pub use book_builder::{BookBuilder, BookBuilderCounters, BookBuilderLimits};
 pub use error::FeedError;

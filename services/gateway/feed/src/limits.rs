@@ -61,6 +61,12 @@ impl FeedLimits {
     }
 }
 
+// The reorder buffer is one allocation of `reorder_packets * packet_bytes_max` bytes: at the
+// maxima it must still be a valid allocation size (no overflow, at most isize::MAX).
+const _: () = assert!(
+    (FeedLimits::REORDER_PACKETS_MAX as u64) * (UDP_PAYLOAD_MAX as u64) <= isize::MAX as u64
+);
+
 /// How gaps are re-requested from the venue's MoldUDP64 request server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecoveryPolicy {
@@ -136,8 +142,8 @@ mod tests {
 
     #[test]
     fn defaults_are_valid_and_bounds_are_enforced() {
-        assert_eq!(FeedLimits::default().validate(), Ok(()));
-        assert_eq!(RecoveryPolicy::default().validate(), Ok(()));
+        assert!(FeedLimits::default().validate().is_ok());
+        assert!(RecoveryPolicy::default().validate().is_ok());
         let bad = FeedLimits {
             packet_bytes_max: 19,
             ..FeedLimits::default()

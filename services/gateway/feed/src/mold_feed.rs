@@ -7,7 +7,9 @@ use crossbar_itch::decode;
 use crossbar_moldudp64::{Packet, Session, UDP_PAYLOAD_MAX};
 use crossbar_runtime::{Agent, Counter, CounterSet};
 
-use crate::{FeedError, FeedHandler, FeedLimits, FeedState, RecoveryPolicy, SequenceTracker, Verdict};
+use crate::{
+    FeedError, FeedHandler, FeedLimits, FeedState, RecoveryPolicy, SequenceTracker, Verdict,
+};
 
 /// Where a [`MoldFeed`] listens and whom it asks for retransmissions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +121,10 @@ pub struct MoldFeed<H> {
     counters: FeedCounters,
 }
 
-fn socket_error(step: &'static str, addr: impl ToString) -> impl FnOnce(std::io::Error) -> FeedError {
+fn socket_error(
+    step: &'static str,
+    addr: impl ToString,
+) -> impl FnOnce(std::io::Error) -> FeedError {
     let addr = addr.to_string();
     move |source| FeedError::Socket { step, addr, source }
 }
@@ -152,7 +157,8 @@ impl<H: FeedHandler> MoldFeed<H> {
                 .map_err(socket_error("join_multicast", config.feed_addr))?;
             s
         } else {
-            UdpSocket::bind(config.feed_addr).map_err(socket_error("bind_feed", config.feed_addr))?
+            UdpSocket::bind(config.feed_addr)
+                .map_err(socket_error("bind_feed", config.feed_addr))?
         };
         feed.set_nonblocking(true)
             .map_err(socket_error("nonblocking_feed", config.feed_addr))?;
@@ -219,7 +225,11 @@ impl<H: FeedHandler> MoldFeed<H> {
     fn drain(&mut self, from_request_socket: bool, now_ns: u64) -> usize {
         let mut received = 0;
         while received < self.datagrams_per_cycle {
-            let socket = if from_request_socket { &self.request } else { &self.feed };
+            let socket = if from_request_socket {
+                &self.request
+            } else {
+                &self.feed
+            };
             match socket.recv(&mut self.buf) {
                 Ok(len) => {
                     received += 1;

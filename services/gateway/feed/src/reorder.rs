@@ -67,7 +67,11 @@ impl ReorderBuffer {
         {
             return Err(Rejected::Duplicate);
         }
-        let index = self.slots.iter().position(|s| !s.used).ok_or(Rejected::Full)?;
+        let index = self
+            .slots
+            .iter()
+            .position(|s| !s.used)
+            .ok_or(Rejected::Full)?;
         let start = index * self.packet_bytes_max;
         self.data[start..start + bytes.len()].copy_from_slice(bytes);
         self.slots[index] = Slot {
