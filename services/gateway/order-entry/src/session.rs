@@ -1,0 +1,276 @@
+//! [`OuchSession`]: the agent that owns the venue socket and drives SoupBinTCP and the router.
+
+use crate::error::OrderEntryError;
+use crate::router::{OrderRouter, OuchSink, Outcome};
+use crossbar_runtime::Agent;
+use crossbar_soupbintcp::{
+    ClientConfig, ClientListener, ClientSession, ClientState, ClientStatus, SoupError, HEADER_LEN,
+};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+/// Where the agent delivers SBE messages for the router (ExecutionReport, OrderReject), e.g.
+/// an Aeron publication.
+pub trait SbeSink {
+    /// One whole SBE message.
+    fn on_sbe(&mut self, message: &[u8]);
+}
+
+/// Counters an operator would ask about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionCounters {
+    /// TCP connections made.
+    pub connects: u64,
+    /// Connections lost or refused.
+    pub disconnects: u64,
+    /// Venue messages the router refused (decode, unknown UserRefNum, invalid transition).
+    pub venue_message_errors: u64,
+}
+
+/// Unsequenced sends go through the SoupBinTCP client session's output buffer.
+struct SessionSink<'a> {
+    session: &'a mut ClientSession,
+    now_ns: u64,
+}
+
+impl OuchSink for SessionSink<'_> {
+    fn send_packet(&mut self, packet: &[u8]) -> Result<(), SoupError> {
+        self.session
+            .send_unsequenced(&packet[HEADER_LEN..], self.now_ns)
+    }
+}
+
+/// Feeds sequenced OUCH messages to the router and their SBE answers to the sink.
+struct Deliver<'a, S> {
+    router: &'a mut OrderRouter,
+    sink: &'a mut S,
+    sbe: &'a mut [u8],
+    now_ns: u64,
+    errors: &'a mut u64,
+}
+
+impl<S: SbeSink> ClientListener for Deliver<'_, S> {
+    fn on_sequenced_data(&mut self, sequence_number: u64, message: &[u8]) {
+        match self
+            .router
+            .on_venue_message(sequence_number, message, self.now_ns, self.sbe)
+        {
+            Ok(Outcome::Report { sbe_len } | Outcome::Rejected { sbe_len, .. }) => {
+                self.sink.on_sbe(&self.sbe[..sbe_len]);
+            }
+            Ok(_) => {}
+            Err(_) => *self.errors += 1,
+        }
+    }
+
+    fn on_status(&mut self, _status: ClientStatus) {}
+}
+
+/// One OUCH 5.0 session over SoupBinTCP 3.0 to one venue: owns a non-blocking `TcpStream`,
+/// logs in, heartbeats, and on a lost connection reconnects with
+/// [`ClientSession::reconnect_config`] so the venue replays exactly the messages not yet
+/// delivered (SoupBinTCP §1.2). Implements [`Agent`]: `do_work(now_ns)` does one duty cycle.
+pub struct OuchSession<S: SbeSink> {
+    venue: SocketAddr,
+    session: ClientSession,
+    stream: Option<TcpStream>,
+    router: OrderRouter,
+    sink: S,
+    sbe: Box<[u8; 2048]>,
+    read_buf: Box<[u8; 16 * 1024]>,
+    reconnect_interval_ns: u64,
+    next_connect_ns: u64,
+    counters: SessionCounters,
+}
+
+impl<S: SbeSink> OuchSession<S> {
+    /// A session that will connect to `venue` with `config` on its first duty cycle, retrying
+    /// every `reconnect_interval_ns` while down.
+    pub fn new(
+        venue: SocketAddr,
+        config: ClientConfig,
+        router: OrderRouter,
+        sink: S,
+        reconnect_interval_ns: u64,
+    ) -> Self {
+        Self {
+            venue,
+            session: ClientSession::new(config),
+            stream: None,
+            router,
+            sink,
+            sbe: Box::new([0; 2048]),
+            read_buf: Box::new([0; 16 * 1024]),
+            reconnect_interval_ns,
+            next_connect_ns: 0,
+            counters: SessionCounters::default(),
+        }
+    }
+
+    /// Hot path: one SBE order request from the router (NewChildOrder, CancelOrder,
+    /// ReplaceOrder) at `now_ns`. A resulting OUCH message is queued on the session (written
+    /// on this call); a rejection goes to the SBE sink at once.
+    ///
+    /// # Errors
+    /// As [`OrderRouter::on_child_order`].
+    pub fn submit(&mut self, sbe: &[u8], now_ns: u64) -> Result<Outcome, OrderEntryError> {
+        let mut out = SessionSink {
+            session: &mut self.session,
+            now_ns,
+        };
+        let outcome = self
+            .router
+            .on_child_order(sbe, now_ns, &mut out, &mut self.sbe[..])?;
+        if let Outcome::Rejected { sbe_len, .. } = outcome {
+            self.sink.on_sbe(&self.sbe[..sbe_len]);
+        }
+        self.flush();
+        Ok(outcome)
+    }
+
+    /// The router (positions, order states, counters).
+    pub fn router(&self) -> &OrderRouter {
+        &self.router
+    }
+
+    /// The router, for market and control-plane updates.
+    pub fn router_mut(&mut self) -> &mut OrderRouter {
+        &mut self.router
+    }
+
+    /// The SBE sink.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// The SoupBinTCP client session.
+    pub fn soup(&self) -> &ClientSession {
+        &self.session
+    }
+
+    /// Counters since creation.
+    pub fn counters(&self) -> SessionCounters {
+        self.counters
+    }
+
+    /// True when logged in.
+    pub fn is_active(&self) -> bool {
+        self.session.state() == ClientState::Active
+    }
+
+    fn connect(&mut self, now_ns: u64) -> usize {
+        if self.stream.is_some() || now_ns < self.next_connect_ns {
+            return 0;
+        }
+        self.next_connect_ns = now_ns.saturating_add(self.reconnect_interval_ns);
+        let stream = match TcpStream::connect(self.venue) {
+            Ok(s) => s,
+            Err(_) => {
+                self.counters.disconnects += 1;
+                return 1;
+            }
+        };
+        if stream.set_nonblocking(true).is_err() || stream.set_nodelay(true).is_err() {
+            self.counters.disconnects += 1;
+            return 1;
+        }
+        if self.session.state() != ClientState::Disconnected {
+            let config = self.session.reconnect_config();
+            if config.requested_sequence_number == 1 {
+                self.router.on_new_venue_session();
+            }
+            self.session = ClientSession::new(config);
+        }
+        if self.session.connect(now_ns).is_ok() {
+            self.stream = Some(stream);
+            self.counters.connects += 1;
+        }
+        1
+    }
+
+    fn drop_connection(&mut self) {
+        self.stream = None;
+        self.counters.disconnects += 1;
+        let mut deliver = Deliver {
+            router: &mut self.router,
+            sink: &mut self.sink,
+            sbe: &mut self.sbe[..],
+            now_ns: 0,
+            errors: &mut self.counters.venue_message_errors,
+        };
+        // Harmless when already closed.
+        let _ = self.session.on_disconnect(&mut deliver);
+    }
+
+    fn read(&mut self, now_ns: u64) -> usize {
+        let Some(stream) = self.stream.as_mut() else {
+            return 0;
+        };
+        let n = match stream.read(&mut self.read_buf[..]) {
+            Ok(0) => {
+                self.drop_connection();
+                return 1;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => 0,
+            Err(_) => {
+                self.drop_connection();
+                return 1;
+            }
+        };
+        let mut deliver = Deliver {
+            router: &mut self.router,
+            sink: &mut self.sink,
+            sbe: &mut self.sbe[..],
+            now_ns,
+            errors: &mut self.counters.venue_message_errors,
+        };
+        let mut work = n;
+        if n > 0
+            && self
+                .session
+                .on_bytes(&self.read_buf[..n], now_ns, &mut deliver)
+                .is_err()
+        {
+            self.drop_connection();
+            return 1;
+        }
+        work += self.session.poll_timers(now_ns, &mut deliver).unwrap_or(0);
+        if self.session.state() == ClientState::Closed && self.stream.is_some() {
+            self.drop_connection();
+            work += 1;
+        }
+        work
+    }
+
+    fn flush(&mut self) -> usize {
+        let Some(stream) = self.stream.as_mut() else {
+            return 0;
+        };
+        let pending = self.session.pending_output();
+        if pending.is_empty() {
+            return 0;
+        }
+        match stream.write(pending) {
+            Ok(n) => {
+                self.session.output_sent(n);
+                n
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => 0,
+            Err(_) => {
+                self.drop_connection();
+                1
+            }
+        }
+    }
+}
+
+impl<S: SbeSink + Send> Agent for OuchSession<S> {
+    fn role_name(&self) -> &str {
+        "ouch-session"
+    }
+
+    fn do_work(&mut self, now_ns: u64) -> usize {
+        self.connect(now_ns) + self.read(now_ns) + self.flush()
+    }
+}
