@@ -112,9 +112,8 @@ fn sbe_side(side: Side) -> g::Side {
     }
 }
 
-/// The SBE RejectReason for a risk code ([`RiskReject::code`]). Code 17 (OpenOrdersFull) is
-/// not in `schemas/crossbar.xml` yet: it goes out as Throttle (6, a capacity limit) and the
-/// text keeps the exact stable code `RISK_OPEN_ORDERS_FULL`.
+/// The SBE RejectReason for a risk code ([`RiskReject::code`]); the codes are the schema's
+/// (`schemas/crossbar.xml` enum RejectReason).
 pub(crate) const fn reject_reason(code: u16) -> RejectReason {
     match code {
         1 => RejectReason::MaxOrderQty,
@@ -122,7 +121,7 @@ pub(crate) const fn reject_reason(code: u16) -> RejectReason {
         3 => RejectReason::PriceCollar,
         4 => RejectReason::PositionLimit,
         5 => RejectReason::CreditExhausted,
-        6 | 17 => RejectReason::Throttle,
+        6 => RejectReason::Throttle,
         7 => RejectReason::DuplicateOrderId,
         8 => RejectReason::InstrumentHalted,
         9 => RejectReason::KillSwitch,
@@ -132,6 +131,7 @@ pub(crate) const fn reject_reason(code: u16) -> RejectReason {
         13 => RejectReason::UnknownInstrument,
         14 => RejectReason::NotConnected,
         15 => RejectReason::UnknownOrder,
+        17 => RejectReason::OpenOrdersFull,
         _ => RejectReason::InvalidOrder,
     }
 }
@@ -989,6 +989,19 @@ impl Report {
             last_px: Price(0),
             last_qty,
             match_id: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reject_reason;
+
+    #[test]
+    fn every_risk_code_maps_to_the_same_numbered_sbe_reason() {
+        // RiskReject::code() values are the schema's RejectReason values (1..=11, 13, 16, 17).
+        for code in [1u16, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16, 17] {
+            assert_eq!(reject_reason(code) as u16, code, "risk code {code}");
         }
     }
 }

@@ -127,8 +127,7 @@ pub enum RiskReject {
         /// Instrument id.
         instrument: u32,
     },
-    /// The open-order table is full (proposed SBE reason 17: not yet in
-    /// `schemas/crossbar.xml` RejectReason).
+    /// The open-order table is full (SBE RejectReason OpenOrdersFull = 17).
     #[error("RISK_OPEN_ORDERS_FULL max={max}")]
     OpenOrdersFull {
         /// [`crate::RiskLimits::max_open_orders`].
@@ -143,8 +142,7 @@ impl RiskReject {
     /// The SBE OrderReject `rejectReason` value (`schemas/crossbar.xml` enum RejectReason,
     /// uint16): MaxOrderQty=1, MaxNotional=2, PriceCollar=3, PositionLimit=4,
     /// CreditExhausted=5, Throttle=6, DuplicateOrderId=7, InstrumentHalted=8, KillSwitch=9,
-    /// FailClosed=10, StaleBook=11, UnknownInstrument=13, InvalidOrder=16; OpenOrdersFull=17
-    /// is proposed (not yet in the schema).
+    /// FailClosed=10, StaleBook=11, UnknownInstrument=13, InvalidOrder=16, OpenOrdersFull=17.
     pub const fn code(&self) -> u16 {
         match self {
             RiskReject::MaxOrderQty { .. } => 1,
