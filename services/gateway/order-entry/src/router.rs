@@ -375,14 +375,26 @@ impl OrderRouter {
                 self.counters.orders_sent += 1;
                 Ok(Outcome::Sent { user_ref_num })
             }
-            Err(e) => {
-                self.orders.remove(slot);
-                self.risk.on_order_done(request.order_id)?;
-                match e {
-                    OrderEntryError::OuchEncode(_) => Err(e),
-                    _ => self.reject_not_connected(target, &e, now_ns, sbe_out),
-                }
-            }
+            Err(e) => self.undo_unsent(slot, target, e, now_ns, sbe_out),
+        }
+    }
+
+    /// Undoes a new or replacement order whose bytes never reached the session: frees its
+    /// slot, releases its risk reservation, and answers an SBE NotConnected reject (an OUCH
+    /// encode error is returned as is: it is a bug, not a venue condition).
+    fn undo_unsent(
+        &mut self,
+        slot: u32,
+        target: RejectTarget,
+        error: OrderEntryError,
+        now_ns: u64,
+        sbe_out: &mut [u8],
+    ) -> Result<Outcome, OrderEntryError> {
+        self.orders.remove(slot);
+        self.risk.on_order_done(target.order_id)?;
+        match error {
+            OrderEntryError::OuchEncode(_) => Err(error),
+            _ => self.reject_not_connected(target, &error, now_ns, sbe_out),
         }
     }
 
@@ -505,14 +517,7 @@ impl OrderRouter {
                 self.counters.replaces_sent += 1;
                 Ok(Outcome::Sent { user_ref_num })
             }
-            Err(e) => {
-                self.orders.remove(slot);
-                self.risk.on_order_done(target.order_id)?;
-                match e {
-                    OrderEntryError::OuchEncode(_) => Err(e),
-                    _ => self.reject_not_connected(target, &e, now_ns, sbe_out),
-                }
-            }
+            Err(e) => self.undo_unsent(slot, target, e, now_ns, sbe_out),
         }
     }
 
