@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use crossbar_itch::generate::{generate_day, DayConfig};
-use crossbar_itch::{DayFileIter, DayFileReader};
+use crossbar_itch::{decode_book_fields, DayFileFrames, DayFileIter, DayFileReader};
 
 fn stream() -> (Vec<u8>, u64) {
     let messages = std::env::var("ITCH_BENCH_MESSAGES")
@@ -52,6 +52,18 @@ fn crossbar_slice(bytes: &[u8]) -> u64 {
     n
 }
 
+/// Lazy: framing plus only the fields a book needs (`decode_book_fields`, table-driven).
+fn crossbar_book_fields(bytes: &[u8]) -> u64 {
+    let mut n = 0;
+    for frame in DayFileFrames::new(bytes) {
+        let Ok(body) = frame else { continue };
+        let fields = decode_book_fields(body);
+        black_box(&fields);
+        n += u64::from(fields.is_ok());
+    }
+    n
+}
+
 fn crossbar_reader(bytes: &[u8]) -> u64 {
     let mut n = 0;
     for item in DayFileReader::new(bytes) {
@@ -86,6 +98,7 @@ fn bench(c: &mut Criterion) {
     // Both decoders must accept every message, or the comparison means nothing.
     assert_eq!(crossbar_slice(&bytes), messages);
     assert_eq!(itchy(&bytes), messages);
+    assert_eq!(crossbar_book_fields(&bytes), messages);
 
     let mut group = c.benchmark_group("itch_decode_day");
     group.throughput(Throughput::Elements(messages));
@@ -94,6 +107,9 @@ fn bench(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("crossbar_day_file_iter", |b| {
         b.iter(|| crossbar_slice(&bytes))
+    });
+    group.bench_function("crossbar_book_fields", |b| {
+        b.iter(|| crossbar_book_fields(&bytes))
     });
     group.bench_function("crossbar_day_file_reader", |b| {
         b.iter(|| crossbar_reader(&bytes))
@@ -104,14 +120,17 @@ fn bench(c: &mut Criterion) {
     // Side-by-side summary in the same process, best of 5 passes each.
     let ours = best_rate(5, messages, || crossbar_slice(&bytes));
     let ours_reader = best_rate(5, messages, || crossbar_reader(&bytes));
+    let ours_fields = best_rate(5, messages, || crossbar_book_fields(&bytes));
     let theirs = best_rate(5, messages, || itchy(&bytes));
     println!(
-        "SUMMARY messages={messages} crossbar_iter={:.1}M/s crossbar_reader={:.1}M/s itchy={:.1}M/s ratio_iter={:.2}x ratio_reader={:.2}x",
+        "SUMMARY messages={messages} crossbar_iter={:.1}M/s crossbar_reader={:.1}M/s crossbar_book_fields={:.1}M/s itchy={:.1}M/s ratio_iter={:.2}x ratio_reader={:.2}x ratio_book_fields={:.2}x",
         ours / 1e6,
         ours_reader / 1e6,
+        ours_fields / 1e6,
         theirs / 1e6,
         ours / theirs,
-        ours_reader / theirs
+        ours_reader / theirs,
+        ours_fields / theirs
     );
 }
 

@@ -206,6 +206,75 @@ impl Iterator for DayFileIter<'_> {
     }
 }
 
+/// Iterates the frames of a day-file byte slice like [`DayFileIter`], but yields each frame's
+/// message bytes (type byte first, no prefix) undecoded, for callers that decode lazily (for
+/// example with [`crate::decode_book_fields`]). Framing, what ends the iteration and the
+/// counters are [`DayFileIter`]'s, except that [`FrameStats::messages`] counts frames
+/// yielded and no decode error is counted (decoding is the caller's).
+#[derive(Clone, Debug)]
+pub struct DayFileFrames<'a> {
+    data: &'a [u8],
+    pos: usize,
+    stats: FrameStats,
+}
+
+impl<'a> DayFileFrames<'a> {
+    /// Starts at the first byte of `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        DayFileFrames {
+            data,
+            pos: 0,
+            stats: FrameStats::default(),
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> FrameStats {
+        FrameStats {
+            bytes: self.pos as u64 - self.stats.bytes_unframed,
+            ..self.stats
+        }
+    }
+
+    #[cold]
+    fn lose_rest(
+        &mut self,
+        offset: usize,
+        error: ItchError,
+    ) -> Option<Result<&'a [u8], FrameError>> {
+        self.stats.record(&error);
+        self.stats.bytes_unframed += (self.data.len() - offset) as u64;
+        self.pos = self.data.len();
+        Some(Err(FrameError {
+            offset: offset as u64,
+            error,
+        }))
+    }
+}
+
+impl<'a> Iterator for DayFileFrames<'a> {
+    type Item = Result<&'a [u8], FrameError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let offset = self.pos;
+        let data: &'a [u8] = self.data;
+        let rest = data.get(offset..).filter(|r| !r.is_empty())?;
+        match step(rest) {
+            Step::Frame { total, zero_prefix } => {
+                self.pos += total;
+                self.stats.zero_prefix_frames += u64::from(zero_prefix);
+                self.stats.messages += 1;
+                Some(Ok(rest.get(PREFIX_LEN..total).unwrap_or_default()))
+            }
+            Step::NeedMore { total } => self.lose_rest(offset, cut_off(rest, total)),
+            Step::Lost { message_type } => {
+                self.lose_rest(offset, ItchError::UnknownType { message_type })
+            }
+        }
+    }
+}
+
 /// Buffer capacity of [`DayFileReader`]: the largest frame (2 + 65,535 bytes) fits twice.
 pub const READER_BUFFER_LEN: usize = 1 << 17;
 

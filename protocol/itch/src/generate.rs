@@ -252,6 +252,38 @@ impl DayGenerator {
         }
     }
 
+    /// A generator over an explicit symbol universe: instrument `i` is `symbols[i]` with
+    /// stock locate `i + 1` and starting mid [`reference_price`]`(symbols[i])`; `config.seed`
+    /// drives only the order flow and `config.instruments` is replaced by `symbols.len()`.
+    /// Two configs with different seeds over the same `symbols` therefore list the same
+    /// stocks, under the same locates, around the same prices, with different books: the
+    /// venue simulator's "one symbol universe, one book per venue".
+    ///
+    /// Symbols beyond 65,535 are ignored (ITCH locates are u16); an empty list falls back
+    /// to one instrument named [`default_symbol`]`(0)`.
+    pub fn with_symbols(config: DayConfig, symbols: &[Stock]) -> Self {
+        let symbols = &symbols[..symbols.len().min(usize::from(u16::MAX))];
+        let fallback = [default_symbol(0)];
+        let symbols = if symbols.is_empty() {
+            &fallback[..]
+        } else {
+            symbols
+        };
+        let config = DayConfig {
+            instruments: symbols.len() as u16,
+            ..config
+        };
+        let mut generator = Self::new(config);
+        generator.instruments = symbols
+            .iter()
+            .map(|&stock| Instrument {
+                stock,
+                mid: u32::try_from(reference_price(stock).0).unwrap_or(51_200 * TICK),
+            })
+            .collect();
+        generator
+    }
+
     /// Orders on the book now.
     pub fn live_orders(&self) -> usize {
         self.orders.len()
@@ -665,6 +697,25 @@ impl DayGenerator {
 }
 
 fn make_instrument(rng: &mut Rng, index: u16) -> Instrument {
+    Instrument {
+        stock: default_symbol(index),
+        mid: draw_mid(rng),
+    }
+}
+
+/// Roughly log-uniform reference price from $2 to $512 on the cent grid, integers only (so
+/// streams are identical on every platform): a random octave, then uniform within it.
+/// Price(4) units.
+fn draw_mid(rng: &mut Rng) -> u32 {
+    let octave_low_cents = 200u64 << rng.below(8);
+    let cents = octave_low_cents + rng.below(octave_low_cents);
+    u32::try_from(cents).unwrap_or(51_200) * TICK
+}
+
+/// The generator's name for instrument `index` (0-based; stock locate `index + 1`): four
+/// letters counting in base 26 from `AAAA` (`AAAA`, `AAAB`, ... `AAAZ`, `AABA`, ...),
+/// space-padded to ITCH's 8-byte Stock field (ITCH 5.0 §1.1 "Alpha").
+pub fn default_symbol(index: u16) -> Stock {
     let mut symbol = [b' '; 8];
     let mut n = u32::from(index);
     for slot in symbol.iter_mut().take(4) {
@@ -672,15 +723,16 @@ fn make_instrument(rng: &mut Rng, index: u16) -> Instrument {
         n /= 26;
     }
     symbol[..4].reverse();
-    // Roughly log-uniform reference price from $2 to $512 on the cent grid, integers only (so
-    // streams are identical on every platform): a random octave, then uniform within it.
-    let octave_low_cents = 200u64 << rng.below(8);
-    let cents = octave_low_cents + rng.below(octave_low_cents);
-    let mid = u32::try_from(cents).unwrap_or(51_200) * TICK;
-    Instrument {
-        stock: Stock(symbol),
-        mid,
-    }
+    Stock(symbol)
+}
+
+/// The reference (starting mid) price [`DayGenerator::with_symbols`] gives `stock`: a
+/// function of the symbol's 8 bytes alone, never of the seed, so every venue generated over
+/// the same symbol universe quotes each stock around the same price. Log-uniform between $2
+/// and $512 on the one-cent grid; [`Price`] units (1/10,000 dollars).
+pub fn reference_price(stock: Stock) -> Price {
+    let mut rng = Rng(u64::from_be_bytes(stock.0) ^ 0x5eed_5eed_0000_0001);
+    Price::from_itch(draw_mid(&mut rng))
 }
 
 fn body_mix() -> Vec<(u64, u8)> {
@@ -811,4 +863,84 @@ fn directory(header: Header, inst: Instrument) -> ItchMessage {
         inverse_indicator: b'N',
     }
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn symbols() -> Vec<Stock> {
+        ["AAPL", "MSFT", "NVDA"]
+            .iter()
+            .map(|s| Stock::from_symbol(s).unwrap())
+            .collect()
+    }
+
+    type Directory = Vec<(u16, Stock)>;
+    type Adds = Vec<(u16, Stock, Price)>;
+
+    fn directory_and_adds(generator: DayGenerator) -> (Directory, Adds) {
+        let mut directory = Vec::new();
+        let mut adds = Vec::new();
+        for message in generator {
+            match message {
+                ItchMessage::StockDirectory(m) => directory.push((m.header.stock_locate, m.stock)),
+                ItchMessage::AddOrder(m) => adds.push((m.header.stock_locate, m.stock, m.price)),
+                _ => {}
+            }
+        }
+        (directory, adds)
+    }
+
+    #[test]
+    fn default_symbols_count_in_base_26() {
+        assert_eq!(&default_symbol(0).0, b"AAAA    ");
+        assert_eq!(&default_symbol(1).0, b"AAAB    ");
+        assert_eq!(&default_symbol(26).0, b"AABA    ");
+    }
+
+    #[test]
+    fn same_universe_different_seeds_share_symbols_locates_and_prices_not_books() {
+        let universe = symbols();
+        let config = |seed| DayConfig {
+            seed,
+            instruments: 99,
+            messages: 3_000,
+        };
+        let (dir_a, adds_a) = directory_and_adds(DayGenerator::with_symbols(config(1), &universe));
+        let (dir_b, adds_b) = directory_and_adds(DayGenerator::with_symbols(config(2), &universe));
+        let expected: Vec<(u16, Stock)> = (1..).zip(universe.iter().copied()).collect();
+        assert_eq!(dir_a, expected, "instruments replaced by the symbol list");
+        assert_eq!(dir_b, expected);
+        assert_ne!(adds_a, adds_b, "different seeds give different order flow");
+        for (locate, stock, price) in adds_a.iter().chain(&adds_b) {
+            assert_eq!(
+                universe[usize::from(*locate) - 1],
+                *stock,
+                "locate names its stock"
+            );
+            let mid = reference_price(*stock).0;
+            assert!(
+                (price.0 - mid).abs() <= mid / 2,
+                "{stock:?} at {price:?} strays far from the shared reference {mid}"
+            );
+        }
+        let mid = reference_price(universe[0]).0;
+        assert!(
+            (20_000..=5_120_000).contains(&mid) && mid % 100 == 0,
+            "{mid}"
+        );
+        assert_eq!(reference_price(universe[0]), reference_price(universe[0]));
+    }
+
+    #[test]
+    fn empty_symbol_list_falls_back_to_one_default_instrument() {
+        let config = DayConfig {
+            seed: 3,
+            instruments: 5,
+            messages: 100,
+        };
+        let (directory, _) = directory_and_adds(DayGenerator::with_symbols(config, &[]));
+        assert_eq!(directory, vec![(1, default_symbol(0))]);
+    }
 }

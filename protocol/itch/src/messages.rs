@@ -201,7 +201,7 @@ macro_rules! itch_messages {
 }
 
 #[cold]
-fn length_error(message_type: u8, expected: usize, actual: usize) -> ItchError {
+pub(crate) fn length_error(message_type: u8, expected: usize, actual: usize) -> ItchError {
     if actual < expected {
         ItchError::Truncated {
             message_type,

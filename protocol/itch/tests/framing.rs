@@ -202,3 +202,34 @@ fn io_errors_end_the_stream_with_a_typed_error() {
     assert_eq!(reader.next(), None);
     assert_eq!(reader.stats().io_errors, 1);
 }
+
+/// `DayFileFrames` yields exactly the frames `DayFileIter` decodes (zero prefixes included),
+/// and ends with the same error where framing is lost or the input is cut off.
+#[test]
+fn frames_iterator_matches_the_decoding_iterator() {
+    let mut bytes = day(3000);
+    zero_every_other_prefix(&mut bytes);
+    let good_len = bytes.len();
+    bytes.extend_from_slice(&[0, 40, b'A', 1, 2]); // a frame cut off by the end
+    let decoded: Vec<_> = DayFileIter::new(&bytes).collect();
+    let mut frames = DayFileFrames::new(&bytes);
+    let raw: Vec<_> = frames.by_ref().collect();
+    assert_eq!(raw.len(), decoded.len());
+    for (frame, message) in raw.iter().zip(&decoded) {
+        match (frame, message) {
+            (Ok(body), Ok(m)) => assert_eq!(decode(body).as_ref(), Ok(m)),
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            other => panic!("frame and message disagree: {other:?}"),
+        }
+    }
+    let last = raw.last().unwrap().unwrap_err();
+    assert_eq!(last.offset, good_len as u64);
+    let stats = frames.stats();
+    assert_eq!(
+        (stats.messages, stats.zero_prefix_frames, stats.truncated),
+        (3000, 1500, 1)
+    );
+    assert_eq!(stats.bytes_unframed, 5);
+    assert_eq!(stats.bytes, good_len as u64);
+    assert_eq!(frames.next(), None);
+}

@@ -1,10 +1,12 @@
-//! The order-by-order book: instruments in an array, orders in a slab, order refs in a
-//! [`RefMap`], levels in [`Ladder`]s, each level a FIFO queue of its orders.
+//! The order-by-order book: instruments in one dense array (each record holding its stale
+//! flag, last trade and the best levels of both sides inline, see [`crate::levels`]), orders in
+//! a slab of 32-byte records, order refs in a [`RefMap`], each level a FIFO queue of its orders.
 
 use crossbar_model::{InstrumentId, Price, Qty, Side};
 
 use crate::error::{BookError, Resource};
-use crate::ladder::{Ladder, LevelSlot};
+use crate::ladder::LevelSlot;
+use crate::levels::{Overflow, SideMut, SideRef, Window, WINDOW};
 use crate::limits::BookLimits;
 use crate::ref_map::{InsertError, RefMap};
 use crate::update::{
@@ -16,24 +18,54 @@ const NIL: u32 = u32::MAX;
 const BID: usize = 0;
 const ASK: usize = 1;
 
-/// A resting order in the slab (40 bytes). `prev`/`next` link its level's FIFO queue; for a
-/// free slot `next` links the free list.
+/// Bit of [`Order::inst_side`] set for an ask-side order (instrument ids are below 2^24).
+const ASK_BIT: u32 = 1 << 31;
+const _: () = assert!(BookLimits::INSTRUMENTS_MAX < ASK_BIT);
+
+/// A resting order in the slab (32 bytes, two to a cache line). `prev`/`next` link its
+/// level's FIFO queue; for a free slot `next` links the free list.
 #[derive(Clone, Copy, Debug)]
 struct Order {
     order_ref: u64,
     price: i64,
     qty: u32,
-    instrument: u32,
+    /// Instrument id, with [`ASK_BIT`] set for the ask side.
+    inst_side: u32,
     prev: u32,
     next: u32,
-    side: u8,
 }
 
+const _: () = assert!(std::mem::size_of::<Order>() == 32);
+
+impl Order {
+    const FREE: Order = Order {
+        order_ref: 0,
+        price: 0,
+        qty: 0,
+        inst_side: 0,
+        prev: NIL,
+        next: NIL,
+    };
+
+    #[inline]
+    fn instrument(&self) -> u32 {
+        self.inst_side & !ASK_BIT
+    }
+
+    #[inline]
+    fn side(&self) -> usize {
+        usize::from(self.inst_side & ASK_BIT != 0)
+    }
+}
+
+/// An instrument's hot state: flags and both sides' best levels, in one record so that an
+/// event for a cold instrument touches one contiguous block.
 #[derive(Clone, Debug)]
+#[repr(align(64))]
 struct InstrumentBook {
-    sides: [Ladder; 2],
     stale: bool,
     last_trade_price: Option<Price>,
+    sides: [Window; 2],
 }
 
 #[inline]
@@ -69,6 +101,40 @@ fn price_of(side: usize, key: i64) -> Price {
     Price(if side == ASK { !key } else { key })
 }
 
+/// Write access to side `side` of instrument `inst` (free function so that callers can keep
+/// borrowing the slab and ref table).
+#[inline]
+fn side_mut<'a>(
+    instruments: &'a mut [InstrumentBook],
+    overflow: &'a mut Overflow,
+    inst: usize,
+    side: usize,
+) -> SideMut<'a> {
+    SideMut {
+        window: &mut instruments[inst].sides[side],
+        overflow: overflow.region_mut(inst * 2 + side),
+    }
+}
+
+#[inline]
+fn level_update(
+    instrument: u32,
+    side: usize,
+    level: LevelSlot,
+    level_index: u32,
+    action: LevelAction,
+) -> LevelUpdate {
+    LevelUpdate {
+        instrument: InstrumentId(instrument),
+        side: book_side(side),
+        price: price_of(side, level.key),
+        qty: level.qty,
+        order_count: level.count,
+        level_index,
+        action,
+    }
+}
+
 /// A venue-neutral L3 book for many instruments, driven by normalized events (ITCH 5.0 §4.3
 /// Add Order, §4.5 Order Executed / Cancel / Delete, §4.6 Order Replace, and their Pillar XDP
 /// and Cboe PITCH equivalents).
@@ -80,6 +146,8 @@ fn price_of(side: usize, key: i64) -> Price {
 pub struct OrderBook {
     limits: BookLimits,
     instruments: Vec<InstrumentBook>,
+    /// Levels beyond each side's window; region `instrument * 2 + side`.
+    overflow: Overflow,
     orders: Vec<Order>,
     free_head: u32,
     refs: RefMap,
@@ -87,25 +155,32 @@ pub struct OrderBook {
 }
 
 impl OrderBook {
-    /// Allocates a book for `limits`: `instruments * 2` level vectors of
-    /// `levels_per_side * 32` bytes (reserved; pages are touched as levels are used), an order
-    /// slab of `orders * 40` bytes and a ref table of `next_pow2(2 * orders) * 16` bytes.
+    /// Allocates a book for `limits`: one record of 1,088 bytes per instrument (flags and the
+    /// best 16 levels of each side, written now), an overflow arena of
+    /// `instruments * 2 * max(levels_per_side - 16, 0) * 32` bytes for deeper levels
+    /// (allocated zeroed: pages are touched only as sides go deeper than 16 levels), an order
+    /// slab of `orders * 32` bytes and a ref table of `next_pow2(2 * orders) * 16` bytes.
     ///
     /// # Errors
     /// [`BookError::InvalidLimits`] when [`BookLimits::validate`] fails.
     pub fn new(limits: BookLimits) -> Result<Self, BookError> {
         limits.validate()?;
         let levels = limits.levels_per_side as usize;
-        let instruments = (0..limits.instruments)
-            .map(|_| InstrumentBook {
-                sides: [Ladder::with_capacity(levels), Ladder::with_capacity(levels)],
+        let instruments = vec![
+            InstrumentBook {
                 stale: false,
                 last_trade_price: None,
-            })
-            .collect();
+                sides: [Window::EMPTY; 2],
+            };
+            limits.instruments as usize
+        ];
         Ok(Self {
             limits,
             instruments,
+            overflow: Overflow::new(
+                limits.instruments as usize * 2,
+                levels.saturating_sub(WINDOW),
+            ),
             orders: Vec::with_capacity(limits.orders as usize),
             free_head: NIL,
             refs: RefMap::with_capacity(limits.orders as usize),
@@ -200,8 +275,9 @@ impl OrderBook {
             ));
         }
         let key = key_of(side, price);
-        let found = self.instruments[inst].sides[side].find(key);
-        if found.is_err() && self.instruments[inst].sides[side].is_full() {
+        let levels = self.side_ref(inst, side);
+        let found = levels.find(key);
+        if found.is_err() && levels.len() >= self.limits.levels_per_side as usize {
             let limit = self.limits.levels_per_side;
             return Err(self.duplicate_or(order_ref, Resource::Levels, limit, instrument));
         }
@@ -221,10 +297,9 @@ impl OrderBook {
             order_ref,
             price,
             qty,
-            instrument: instrument.0,
+            inst_side: instrument.0 | if side == ASK { ASK_BIT } else { 0 },
             prev: NIL,
             next: NIL,
-            side: side as u8,
         };
         self.orders[slot as usize] = order;
         Ok(self.link(slot, found))
@@ -272,15 +347,7 @@ impl OrderBook {
                 self.orders.len() < self.orders.capacity(),
                 "slab must not grow"
             );
-            self.orders.push(Order {
-                order_ref: 0,
-                price: 0,
-                qty: 0,
-                instrument: 0,
-                prev: NIL,
-                next: NIL,
-                side: 0,
-            });
+            self.orders.push(Order::FREE);
         }
     }
 
@@ -290,24 +357,34 @@ impl OrderBook {
         self.free_head = slot;
     }
 
+    /// Read access to one side's levels.
+    #[inline]
+    fn side_ref(&self, inst: usize, side: usize) -> SideRef<'_> {
+        SideRef {
+            window: &self.instruments[inst].sides[side],
+            overflow: self.overflow.region(inst * 2 + side),
+        }
+    }
+
     /// Appends order `slot` to its level (existing at `Ok(pos)`, or new at `Err(pos)`).
     fn link(&mut self, slot: u32, found: Result<usize, usize>) -> LevelUpdate {
         let order = self.orders[slot as usize];
-        let side = order.side as usize;
-        let ladder = &mut self.instruments[order.instrument as usize].sides[side];
-        let (pos, action) = match found {
+        let (inst, side) = (order.instrument() as usize, order.side());
+        let mut levels = side_mut(&mut self.instruments, &mut self.overflow, inst, side);
+        let (level, pos, action) = match found {
             Ok(pos) => {
-                let level = &mut ladder.levels[pos];
+                let mut level = levels.get(pos);
                 let tail = level.tail;
                 level.tail = slot;
                 level.qty += u64::from(order.qty);
                 level.count += 1;
+                levels.set(pos, level);
                 self.orders[slot as usize].prev = tail;
                 self.orders[tail as usize].next = slot;
-                (pos, LevelAction::Change)
+                (level, pos, LevelAction::Change)
             }
             Err(pos) => {
-                debug_assert!(!ladder.is_full());
+                debug_assert!(!levels.is_full(self.limits.levels_per_side as usize));
                 let level = LevelSlot {
                     key: key_of(side, order.price),
                     qty: u64::from(order.qty),
@@ -315,61 +392,48 @@ impl OrderBook {
                     head: slot,
                     tail: slot,
                 };
-                ladder.levels.insert(pos, level);
-                (pos, LevelAction::New)
+                levels.insert(pos, level);
+                (level, pos, LevelAction::New)
             }
         };
-        self.level_update(order.instrument, side, pos, action)
-    }
-
-    fn level_update(
-        &self,
-        instrument: u32,
-        side: usize,
-        pos: usize,
-        action: LevelAction,
-    ) -> LevelUpdate {
-        let ladder = &self.instruments[instrument as usize].sides[side];
-        let level = ladder.levels[pos];
-        LevelUpdate {
-            instrument: InstrumentId(instrument),
-            side: book_side(side),
-            price: price_of(side, level.key),
-            qty: level.qty,
-            order_count: level.count,
-            level_index: ladder.index_from_best(pos),
-            action,
-        }
+        let level_index = levels.index_nth_from_best(pos);
+        level_update(order.instrument(), side, level, level_index, action)
     }
 
     /// Removes `qty` shares from order `slot`; when none are left the order leaves its queue,
     /// the ref table and the slab, and an emptied level is removed.
     fn reduce(&mut self, slot: u32, qty: u32) -> LevelUpdate {
         let order = self.orders[slot as usize];
-        let side = order.side as usize;
-        let inst = order.instrument as usize;
-        let ladder = &mut self.instruments[inst].sides[side];
+        let (inst, side) = (order.instrument() as usize, order.side());
+        let mut levels = side_mut(&mut self.instruments, &mut self.overflow, inst, side);
         let key = key_of(side, order.price);
-        let Ok(pos) = ladder.find(key) else {
+        let Ok(pos) = levels.find(key) else {
             unreachable!(
                 "BOOK_INVARIANT resting order_ref={} has no level",
                 order.order_ref
             )
         };
-        ladder.levels[pos].qty -= u64::from(qty);
+        let mut level = levels.get(pos);
+        let level_index = levels.index_nth_from_best(pos);
+        level.qty -= u64::from(qty);
         if qty < order.qty {
+            levels.set(pos, level);
             self.orders[slot as usize].qty = order.qty - qty;
-            return self.level_update(order.instrument, side, pos, LevelAction::Change);
+            return level_update(
+                order.instrument(),
+                side,
+                level,
+                level_index,
+                LevelAction::Change,
+            );
         }
-        let level = &mut ladder.levels[pos];
         level.count -= 1;
         if level.count == 0 {
-            let level_index = ladder.index_from_best(pos);
-            ladder.levels.remove(pos);
+            levels.remove(pos);
             self.refs.remove(order.order_ref);
             self.release_slot(slot);
             return LevelUpdate {
-                instrument: InstrumentId(order.instrument),
+                instrument: InstrumentId(order.instrument()),
                 side: book_side(side),
                 price: Price(order.price),
                 qty: 0,
@@ -388,9 +452,16 @@ impl OrderBook {
         } else {
             self.orders[order.next as usize].prev = order.prev;
         }
+        levels.set(pos, level);
         self.refs.remove(order.order_ref);
         self.release_slot(slot);
-        self.level_update(order.instrument, side, pos, LevelAction::Change)
+        level_update(
+            order.instrument(),
+            side,
+            level,
+            level_index,
+            LevelAction::Change,
+        )
     }
 
     fn lookup(&self, order_ref: u64) -> Result<u32, BookError> {
@@ -509,19 +580,19 @@ impl OrderBook {
             return Err(BookError::DuplicateOrder { order_ref: new_ref });
         }
         let old = self.orders[slot as usize];
-        let side = old.side as usize;
-        let ladder = &self.instruments[old.instrument as usize].sides[side];
+        let (inst, side) = (old.instrument() as usize, old.side());
+        let levels = self.side_ref(inst, side);
         let new_key = key_of(side, new_price);
-        if ladder.find(new_key).is_err() {
-            let old_level_goes = match ladder.find(key_of(side, old.price)) {
-                Ok(pos) => ladder.levels[pos].count == 1,
+        if levels.find(new_key).is_err() {
+            let old_level_goes = match levels.find(key_of(side, old.price)) {
+                Ok(pos) => levels.get(pos).count == 1,
                 Err(_) => false,
             };
-            if ladder.is_full() && !old_level_goes {
+            if levels.len() >= self.limits.levels_per_side as usize && !old_level_goes {
                 return Err(BookError::Capacity {
                     resource: Resource::Levels,
                     limit: self.limits.levels_per_side,
-                    instrument: old.instrument,
+                    instrument: old.instrument(),
                 });
             }
         }
@@ -538,7 +609,7 @@ impl OrderBook {
             next: NIL,
             ..old
         };
-        let found = self.instruments[old.instrument as usize].sides[side].find(new_key);
+        let found = self.side_ref(inst, side).find(new_key);
         let added = self.link(slot, found);
         Ok(Replaced { removed, added })
     }
@@ -552,16 +623,19 @@ impl OrderBook {
         let inst = self.check_instrument(instrument)?;
         let mut removed = 0;
         for side in [BID, ASK] {
-            while let Some(level) = self.instruments[inst].sides[side].levels.pop() {
-                let mut slot = level.head;
+            let mut levels = side_mut(&mut self.instruments, &mut self.overflow, inst, side);
+            for pos in 0..levels.len() {
+                let mut slot = levels.get(pos).head;
                 while slot != NIL {
                     let order = self.orders[slot as usize];
                     self.refs.remove(order.order_ref);
-                    self.release_slot(slot);
+                    self.orders[slot as usize].next = self.free_head;
+                    self.free_head = slot;
                     removed += 1;
                     slot = order.next;
                 }
             }
+            levels.clear();
         }
         Ok(removed)
     }
@@ -585,9 +659,10 @@ impl OrderBook {
     }
 
     fn level_view(&self, inst: usize, side: usize, index: usize) -> Option<Level> {
-        let ladder = &self.instruments.get(inst)?.sides[side];
-        let pos = ladder.levels.len().checked_sub(1 + index)?;
-        let l = ladder.levels[pos];
+        if inst >= self.instruments.len() {
+            return None;
+        }
+        let l = self.side_ref(inst, side).nth_from_best(index)?;
         Some(Level {
             price: price_of(side, l.key),
             qty: l.qty,
@@ -613,9 +688,9 @@ impl OrderBook {
 
     /// Number of price levels on `side`, 0 for an unknown instrument.
     pub fn level_count(&self, instrument: InstrumentId, side: Side) -> usize {
-        self.instruments
-            .get(instrument.index())
-            .map_or(0, |b| b.sides[side_index(side)].levels.len())
+        self.instruments.get(instrument.index()).map_or(0, |_| {
+            self.side_ref(instrument.index(), side_index(side)).len()
+        })
     }
 
     /// Writes up to `n` levels of `side`, best first, into `out` and returns how many were
@@ -632,9 +707,12 @@ impl OrderBook {
     ) -> Result<usize, BookError> {
         let inst = self.check_instrument(instrument)?;
         let side = side_index(side);
-        let levels = &self.instruments[inst].sides[side].levels;
+        let levels = self.side_ref(inst, side);
         let count = n.min(out.len()).min(levels.len());
-        for (dst, src) in out[..count].iter_mut().zip(levels.iter().rev()) {
+        for (index, dst) in out[..count].iter_mut().enumerate() {
+            let Some(src) = levels.nth_from_best(index) else {
+                break;
+            };
             *dst = Level {
                 price: price_of(side, src.key),
                 qty: src.qty,
@@ -665,8 +743,8 @@ impl OrderBook {
         let o = self.orders[slot as usize];
         OrderView {
             order_ref: o.order_ref,
-            instrument: InstrumentId(o.instrument),
-            side: book_side(o.side as usize),
+            instrument: InstrumentId(o.instrument()),
+            side: book_side(o.side()),
             price: Price(o.price),
             qty: Qty(o.qty),
         }
@@ -676,17 +754,14 @@ impl OrderBook {
     /// Empty for a missing level or unknown instrument. Allocation-free.
     pub fn queue(&self, instrument: InstrumentId, side: Side, price: Price) -> Queue<'_> {
         let side = side_index(side);
-        let head = self
-            .instruments
-            .get(instrument.index())
-            .and_then(|b| {
-                let ladder = &b.sides[side];
-                ladder
-                    .find(key_of(side, price.0))
-                    .ok()
-                    .map(|pos| ladder.levels[pos].head)
-            })
-            .unwrap_or(NIL);
+        let head = if instrument.index() < self.instruments.len() {
+            let levels = self.side_ref(instrument.index(), side);
+            levels
+                .find(key_of(side, price.0))
+                .map_or(NIL, |pos| levels.get(pos).head)
+        } else {
+            NIL
+        };
         Queue {
             book: self,
             next: head,

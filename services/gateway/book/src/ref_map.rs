@@ -124,15 +124,35 @@ impl RefMap {
     #[inline]
     pub fn insert(&mut self, key: u64, value: u32) -> Result<(), InsertError> {
         debug_assert!(value != EMPTY, "value u32::MAX is reserved");
-        if self.find(key).is_some() {
-            return Err(InsertError::Duplicate);
-        }
         if self.len == self.max_len {
-            return Err(InsertError::Full);
+            return Err(if self.find(key).is_some() {
+                InsertError::Duplicate
+            } else {
+                InsertError::Full
+            });
         }
-        let mut carried = Slot { key, value };
+        // One pass: walk the run as `find` would; meeting `key` means a duplicate, and the
+        // first empty slot or richer resident is where `key` belongs (Robin Hood order means
+        // `key` cannot appear after it).
         let mut i = self.home(key);
         let mut probe = 0;
+        loop {
+            let slot = self.slots[i];
+            if slot.value == EMPTY {
+                self.slots[i] = Slot { key, value };
+                self.len += 1;
+                return Ok(());
+            }
+            if slot.key == key {
+                return Err(InsertError::Duplicate);
+            }
+            if self.distance(i, slot.key) < probe {
+                break;
+            }
+            i = (i + 1) & self.mask;
+            probe += 1;
+        }
+        let mut carried = Slot { key, value };
         loop {
             let slot = self.slots[i];
             if slot.value == EMPTY {

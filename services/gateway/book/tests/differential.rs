@@ -2,7 +2,9 @@
 //! obviously-correct reference model built on `BTreeMap`/`VecDeque`/`HashMap`. Every event's
 //! result (level update or error) must match exactly, and every 1,000 events all levels, all
 //! queues (time priority) and the order count are compared. Limits are small so that capacity
-//! errors, duplicates, unknown refs and overfills all occur often.
+//! errors, duplicates, unknown refs and overfills all occur often. Run twice: with 12 levels
+//! per side (every level in the book's inline window of 16) and with 40 levels per side over
+//! 70 prices (levels move between the inline window and the overflow arena all the time).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -11,7 +13,6 @@ use crossbar_model::{InstrumentId, Price, Qty, Side};
 
 const INSTRUMENTS: u32 = 4;
 const ORDERS: u32 = 300;
-const LEVELS: u32 = 12;
 const EVENTS: u64 = 1_000_000;
 
 struct Rng(u64);
@@ -39,6 +40,7 @@ struct ModelOrder {
 
 /// The reference: per instrument and side, price -> FIFO of refs; ref -> order.
 struct Model {
+    levels: u32,
     orders: HashMap<u64, ModelOrder>,
     sides: Vec<[BTreeMap<i64, VecDeque<u64>>; 2]>,
 }
@@ -52,8 +54,9 @@ fn side_of(side: usize) -> Side {
 }
 
 impl Model {
-    fn new() -> Self {
+    fn new(levels: u32) -> Self {
         Self {
+            levels,
             orders: HashMap::new(),
             sides: (0..INSTRUMENTS)
                 .map(|_| [BTreeMap::new(), BTreeMap::new()])
@@ -157,10 +160,10 @@ impl Model {
         }
         let s = usize::from(side.is_sell());
         let levels = &self.sides[inst as usize][s];
-        if !levels.contains_key(&price) && levels.len() == LEVELS as usize {
+        if !levels.contains_key(&price) && levels.len() == self.levels as usize {
             return Err(BookError::Capacity {
                 resource: Resource::Levels,
-                limit: LEVELS,
+                limit: self.levels,
                 instrument: inst,
             });
         }
@@ -225,10 +228,10 @@ impl Model {
         }
         let levels = &self.sides[o.instrument as usize][o.side];
         let old_goes = levels[&o.price].len() == 1;
-        if !levels.contains_key(&price) && levels.len() == LEVELS as usize && !old_goes {
+        if !levels.contains_key(&price) && levels.len() == self.levels as usize && !old_goes {
             return Err(BookError::Capacity {
                 resource: Resource::Levels,
-                limit: LEVELS,
+                limit: self.levels,
                 instrument: o.instrument,
             });
         }
@@ -244,7 +247,7 @@ fn compare_all(book: &OrderBook, model: &Model, step: u64) {
         model.orders.len(),
         "order count at step {step}"
     );
-    let mut out = [Level::EMPTY; LEVELS as usize + 1];
+    let mut out = vec![Level::EMPTY; model.levels as usize + 1];
     for inst in 0..INSTRUMENTS {
         for s in 0..2 {
             let side = side_of(s);
@@ -284,14 +287,25 @@ fn compare_all(book: &OrderBook, model: &Model, step: u64) {
 
 #[test]
 fn book_matches_reference_model_over_a_million_random_events() {
+    run(12, 30, 0xC0FF_EE00_D15E_A5E5);
+}
+
+#[test]
+fn deep_book_matches_reference_model_across_the_inline_window() {
+    run(40, 70, 0x5EED_0F0D_EEDB_00C5);
+}
+
+/// `levels` per side, limit prices drawn uniformly from `price_spread` ticks.
+fn run(levels: u32, price_spread: u64, seed: u64) {
     let mut book = OrderBook::new(BookLimits {
         instruments: INSTRUMENTS,
         orders: ORDERS,
-        levels_per_side: LEVELS,
+        levels_per_side: levels,
     })
     .unwrap();
-    let mut model = Model::new();
-    let mut rng = Rng(0xC0FF_EE00_D15E_A5E5);
+    let mut model = Model::new(levels);
+    let mut rng = Rng(seed);
+    let mut deepest = 0;
     let mut next_ref: u64 = 1;
     let mut live: Vec<u64> = Vec::new();
     let mut kinds = [0u64; 5];
@@ -306,7 +320,7 @@ fn book_matches_reference_model_over_a_million_random_events() {
                 _ => next_ref,
             }
         };
-        let price = 1_000 + rng.below(30) as i64 - 15;
+        let price = 1_000 + rng.below(price_spread) as i64 - (price_spread / 2) as i64;
         let qty = match rng.below(30) {
             0 => 0,
             1 => u32::MAX,
@@ -409,6 +423,11 @@ fn book_matches_reference_model_over_a_million_random_events() {
         }
         if step % 1_000 == 0 {
             compare_all(&book, &model, step);
+            for inst in 0..INSTRUMENTS {
+                for side in [Side::Buy, Side::Sell] {
+                    deepest = deepest.max(book.level_count(InstrumentId(inst), side));
+                }
+            }
         }
     }
     compare_all(&book, &model, EVENTS);
@@ -428,5 +447,8 @@ fn book_matches_reference_model_over_a_million_random_events() {
             "{code}: {errors:?}"
         );
     }
-    eprintln!("differential: kinds {kinds:?} errors {errors:?}");
+    // The deep run must really use more levels than the inline window holds, and reach the
+    // limit; the shallow one must reach its limit.
+    assert_eq!(deepest, levels as usize, "deepest side");
+    eprintln!("differential: levels {levels} kinds {kinds:?} errors {errors:?}");
 }

@@ -45,6 +45,9 @@ pub struct BookBuilderCounters {
     pub instruments_mapped: u64,
     /// Stock Directory messages past `book.instruments` (ignored).
     pub directory_overflow: u64,
+    /// Stock Directory messages whose symbol is not in the configured universe (ignored;
+    /// only with [`BookBuilder::with_universe`]).
+    pub outside_universe: u64,
     /// Order messages for a locate no Stock Directory mapped (ignored).
     pub unknown_locate: u64,
     /// Book events the book rejected (details in [`OrderBook::counters`]).
@@ -69,6 +72,10 @@ pub struct BookBuilder {
     book: OrderBook,
     locate_to_instrument: Vec<u32>,
     symbols: Vec<Stock>,
+    /// With a configured universe: `(symbol, id)` sorted by symbol, and whether each id was
+    /// mapped by a Stock Directory yet. Empty in directory-order mode.
+    universe: Vec<(Stock, u32)>,
+    mapped: Vec<bool>,
     halted: Vec<bool>,
     feed_stale: bool,
     updates: Vec<LevelUpdate>,
@@ -89,12 +96,68 @@ impl BookBuilder {
             book: OrderBook::new(limits.book)?,
             locate_to_instrument: vec![UNMAPPED; usize::from(u16::MAX) + 1],
             symbols: Vec::with_capacity(instruments),
+            universe: Vec::new(),
+            mapped: Vec::new(),
             halted: Vec::with_capacity(instruments),
             feed_stale: false,
             updates: Vec::with_capacity(limits.level_updates),
             updates_overflowed: false,
             counters: BookBuilderCounters::default(),
         })
+    }
+
+    /// A builder for a platform-wide instrument universe: `universe[i]` is
+    /// [`InstrumentId`]`(i)` whatever order the venue's Stock Directory (ITCH 5.0 §1.2.1)
+    /// lists symbols in, so every gateway numbers instruments alike. Directory entries for
+    /// other symbols are ignored and counted (`outside_universe`). Until its Stock Directory
+    /// arrives an instrument reports halted (fail closed).
+    ///
+    /// # Errors
+    /// As [`Self::new`]; [`FeedError::InvalidLimits`] (`universe`) when the universe is
+    /// larger than `book.instruments`, and (`universe_duplicate`) when a symbol repeats.
+    pub fn with_universe(limits: BookBuilderLimits, universe: &[Stock]) -> Result<Self, FeedError> {
+        let mut builder = Self::new(limits)?;
+        let max = u64::from(limits.book.instruments);
+        if universe.len() as u64 > max {
+            return Err(FeedError::InvalidLimits {
+                field: "universe",
+                value: universe.len() as u64,
+                min: 0,
+                max,
+            });
+        }
+        let mut sorted: Vec<(Stock, u32)> = universe
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, i as u32))
+            .collect();
+        sorted.sort_unstable_by_key(|(s, _)| s.0);
+        if let Some(w) = sorted.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(FeedError::InvalidLimits {
+                field: "universe_duplicate",
+                value: u64::from(w[1].1),
+                min: 0,
+                max,
+            });
+        }
+        builder.universe = sorted;
+        builder.mapped = vec![false; universe.len()];
+        builder.symbols.extend_from_slice(universe);
+        builder.halted.resize(universe.len(), true);
+        Ok(builder)
+    }
+
+    /// True when a Stock Directory has mapped `instrument` (always true for ids below
+    /// [`Self::instrument_count`] in directory-order mode).
+    pub fn is_mapped(&self, instrument: InstrumentId) -> bool {
+        if self.universe.is_empty() {
+            instrument.index() < self.symbols.len()
+        } else {
+            self.mapped
+                .get(instrument.index())
+                .copied()
+                .unwrap_or(false)
+        }
     }
 
     /// The order book.
@@ -107,7 +170,9 @@ impl BookBuilder {
         &self.counters
     }
 
-    /// Instruments mapped so far; their ids are `0..instrument_count()`.
+    /// Instruments with an id: mapped so far in directory-order mode ([`Self::new`]), the
+    /// configured universe's size with [`Self::with_universe`]. Ids are
+    /// `0..instrument_count()`.
     pub fn instrument_count(&self) -> usize {
         self.symbols.len()
     }
@@ -162,6 +227,10 @@ impl BookBuilder {
         if self.instrument(stock_locate).is_some() {
             return;
         }
+        if !self.universe.is_empty() {
+            self.map_universe(stock_locate, stock);
+            return;
+        }
         if self.symbols.len() >= self.book.limits().instruments as usize {
             self.counters.directory_overflow += 1;
             return;
@@ -172,6 +241,25 @@ impl BookBuilder {
         self.halted.push(false);
         // A mapped id is below book.instruments, so set_stale cannot fail.
         let _ = self.book.set_stale(id, self.feed_stale);
+        self.counters.instruments_mapped += 1;
+    }
+
+    fn map_universe(&mut self, stock_locate: u16, stock: Stock) {
+        let Ok(pos) = self.universe.binary_search_by_key(&stock.0, |(s, _)| s.0) else {
+            self.counters.outside_universe += 1;
+            return;
+        };
+        let id = self.universe[pos].1;
+        if self.mapped[id as usize] {
+            // The same symbol under a second locate: keep the first mapping.
+            self.counters.directory_overflow += 1;
+            return;
+        }
+        self.mapped[id as usize] = true;
+        self.halted[id as usize] = false;
+        self.locate_to_instrument[usize::from(stock_locate)] = id;
+        // A universe id is below book.instruments, so set_stale cannot fail.
+        let _ = self.book.set_stale(InstrumentId(id), self.feed_stale);
         self.counters.instruments_mapped += 1;
     }
 

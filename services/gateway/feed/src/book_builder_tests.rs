@@ -212,3 +212,66 @@ fn feed_state_marks_every_book_stale_including_ones_mapped_during_the_gap() {
     assert!(b.book().is_stale(InstrumentId(0)));
     assert!(!b.is_tradable(InstrumentId(0)));
 }
+
+fn directory_entry(locate: u16, symbol: &str) -> ItchMessage {
+    let (directory, _) = directory_and_actions(1);
+    let ItchMessage::StockDirectory(mut r) = directory[0] else {
+        unreachable!()
+    };
+    r.header = header(locate);
+    r.stock = Stock::from_symbol(symbol).unwrap();
+    ItchMessage::StockDirectory(r)
+}
+
+#[test]
+fn universe_fixes_ids_whatever_the_directory_order_and_ignores_other_symbols() {
+    let universe = ["AAPL", "MSFT", "SPY"].map(|s| Stock::from_symbol(s).unwrap());
+    let limits = BookBuilderLimits {
+        book: BookLimits {
+            instruments: 3,
+            orders: 64,
+            levels_per_side: 16,
+        },
+        level_updates: 16,
+    };
+    let mut b = BookBuilder::with_universe(limits, &universe).unwrap();
+    assert_eq!(b.instrument_count(), 3);
+    assert!(
+        b.is_halted(InstrumentId(0)),
+        "no directory yet: fail closed"
+    );
+    // The venue lists SPY first, then a symbol outside the universe, then AAPL, then AAPL
+    // again under another locate.
+    feed_all(
+        &mut b,
+        &[
+            directory_entry(7, "SPY"),
+            directory_entry(8, "ZZZZ"),
+            directory_entry(9, "AAPL"),
+            directory_entry(10, "AAPL"),
+        ],
+    );
+    assert_eq!(b.instrument(7), Some(InstrumentId(2)));
+    assert_eq!(b.instrument(9), Some(InstrumentId(0)));
+    assert_eq!(b.instrument(8), None);
+    assert_eq!(b.instrument(10), None);
+    assert_eq!(b.counters().outside_universe, 1);
+    assert_eq!(b.counters().directory_overflow, 1);
+    assert_eq!(b.counters().instruments_mapped, 2);
+    assert!(b.is_mapped(InstrumentId(0)) && !b.is_mapped(InstrumentId(1)));
+    assert!(!b.is_halted(InstrumentId(2)));
+    assert!(
+        b.is_halted(InstrumentId(1)),
+        "MSFT never listed: stays halted"
+    );
+    assert_eq!(b.symbol(InstrumentId(1)), Some(universe[1]));
+    b.on_message(20, &add(7, 1, Side::Buy, 100, 10), 0);
+    b.on_message(21, &add(8, 2, Side::Buy, 100, 10), 0);
+    assert_eq!(b.counters().unknown_locate, 1, "the ZZZZ order is ignored");
+    assert_eq!(b.book().best_bid(InstrumentId(2)).map(|l| l.qty), Some(10));
+    // A universe larger than the book, or with a repeated symbol, is refused.
+    let big = ["A", "B", "C", "D"].map(|s| Stock::from_symbol(s).unwrap());
+    assert!(BookBuilder::with_universe(limits, &big).is_err());
+    let twice = ["A", "B", "A"].map(|s| Stock::from_symbol(s).unwrap());
+    assert!(BookBuilder::with_universe(limits, &twice).is_err());
+}
