@@ -359,6 +359,29 @@ impl ServerSession {
         Ok(())
     }
 
+    /// Sends a Debug packet (§2.1.3 "free-form ASCII text", allowed from either side at any
+    /// time) carrying `text`: how a server tells a logged-in client, in words, why one of its
+    /// messages was ignored. Not sequenced, not stored, not replayed.
+    ///
+    /// # Errors
+    /// [`SoupError::InvalidTransition`] unless Active; [`SoupError::BackPressure`] when the
+    /// output buffer has no room (flush and retry, or drop the text);
+    /// [`SoupError::PayloadTooLarge`] for a text above [`crate::MAX_PAYLOAD_LEN`].
+    pub fn send_debug(&mut self, text: &[u8], now_ns: u64) -> Result<(), SoupError> {
+        let c = &mut self.core;
+        let next = server_transition(c.state, ServerEvent::Debug)?;
+        if c.state != ServerState::Active {
+            return Err(SoupError::InvalidTransition {
+                role: "server",
+                state: c.state.name(),
+                event: "SendDebug",
+            });
+        }
+        c.send(&Packet::Debug { text }, now_ns)?;
+        c.state = next;
+        Ok(())
+    }
+
     /// The caller saw the socket close. Harmless when the session already closed.
     ///
     /// # Errors
@@ -603,5 +626,41 @@ mod tests {
             }
         }
         assert_eq!(allowed, ALLOWED.len());
+    }
+
+    struct Quiet;
+    impl ServerListener for Quiet {
+        fn authenticate(&mut self, _: &Username, _: &Password) -> bool {
+            true
+        }
+        fn on_unsequenced_data(&mut self, _: &[u8]) {}
+        fn on_status(&mut self, _: ServerStatus) {}
+    }
+
+    #[test]
+    fn debug_text_is_sent_only_while_active() {
+        let store = crate::MemoryStore::with_capacity(1, 16);
+        let mut session = ServerSession::new(ServerConfig::new(SessionId::BLANK), 0);
+        assert!(matches!(
+            session.send_debug(b"early", 0),
+            Err(SoupError::InvalidTransition { .. })
+        ));
+        let mut login = [0u8; 64];
+        let n = Packet::LoginRequest {
+            username: Username::new("u").unwrap(),
+            password: Password::new("p").unwrap(),
+            requested_session: SessionId::BLANK,
+            requested_sequence_number: 1,
+        }
+        .encode(&mut login)
+        .unwrap();
+        session
+            .on_bytes(&login[..n], 1, &store, &mut Quiet)
+            .unwrap();
+        let accepted = session.pending_output().len();
+        session.output_sent(accepted);
+        session.send_debug(b"VSIM_BAD_OUCH why", 2).unwrap();
+        assert_eq!(session.pending_output(), b"\x00\x12+VSIM_BAD_OUCH why");
+        assert_eq!(session.state(), ServerState::Active);
     }
 }

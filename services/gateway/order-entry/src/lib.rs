@@ -32,6 +32,6 @@ mod text;
 
 pub use config::OrderEntryConfig;
 pub use error::OrderEntryError;
-pub use router::{OrderRouter, OuchSink, Outcome, RouterCounters};
-pub use session::{OuchSession, SbeSink, SessionCounters};
+pub use router::{venue_origin, OrderRouter, OuchSink, Outcome, RouterCounters, VenueOrigin};
+pub use session::{OuchSession, SbeSink, SessionCounters, READ_BYTES_MAX, SBE_BYTES_MAX};
 pub use state::{transition, InvalidTransition, OrderEvent, OrderState};

@@ -13,9 +13,23 @@ use crossbar_sbe::generated as g;
 use crossbar_sbe::{decode_view, ExecType, MessageView, RejectReason};
 use crossbar_soupbintcp::{encode_data_header, packet_type, SoupError, HEADER_LEN};
 
+mod recovery;
+pub use recovery::{venue_origin, VenueOrigin};
+
 /// Where the router hands OUCH messages: each call carries one whole SoupBinTCP 3.0
 /// Unsequenced Data packet (§2.3.2: 2-byte big-endian length, `U`, the OUCH message).
 pub trait OuchSink {
+    /// Called with the SBE request (NewChildOrder, CancelOrder, ReplaceOrder, exactly as
+    /// received, or as built for a gateway-initiated cancel) right before its OUCH message is
+    /// encoded and handed to [`Self::send_packet`]: the audit journal's hook. Returning
+    /// `false` (the record could not be kept) stops the send: a new or replacement order is
+    /// undone and rejected `RISK_FAIL_CLOSED cause=JOURNAL_FAILED`, a cancel is rejected the
+    /// same way. The default keeps nothing and returns `true`.
+    fn record_request(&mut self, request: &[u8]) -> bool {
+        let _ = request;
+        true
+    }
+
     /// Queues or writes `packet`.
     ///
     /// # Errors
@@ -90,9 +104,16 @@ pub struct OrderRouter {
     executions: ExecutionWindow,
     next_user_ref_num: u32,
     last_venue_sequence: u64,
+    /// SoupBinTCP session of the venue messages (trimmed, space padded), for report texts.
+    venue_session: [u8; 10],
     packet: [u8; PACKET_LEN],
+    /// Scratch for an SBE request the router builds itself (gateway-initiated cancels).
+    request: [u8; REQUEST_LEN],
     counters: RouterCounters,
 }
+
+/// Encoded SBE CancelOrder length (the largest request the router builds itself).
+const REQUEST_LEN: usize = g::CancelOrderEncoder::ENCODED_LENGTH;
 
 /// An SBE side as the model's.
 fn model_side(side: g::Side) -> Side {
@@ -173,7 +194,9 @@ impl OrderRouter {
             executions: ExecutionWindow::new(config.duplicate_execution_window),
             next_user_ref_num: config.first_user_ref_num,
             last_venue_sequence: 0,
+            venue_session: [b' '; 10],
             packet: [0; PACKET_LEN],
+            request: [0; REQUEST_LEN],
             counters: RouterCounters::default(),
         })
     }
@@ -224,6 +247,21 @@ impl OrderRouter {
         self.last_venue_sequence = 0;
     }
 
+    /// The SoupBinTCP session logged into (§2.2.1 Login Accepted), written into every report
+    /// text as `OUCH session=<id> seq=<n>` so the audit journal knows which venue message each
+    /// report came from.
+    pub fn set_venue_session(&mut self, session: &[u8]) {
+        let trimmed = session.trim_ascii();
+        let n = trimmed.len().min(10);
+        self.venue_session = [b' '; 10];
+        self.venue_session[..n].copy_from_slice(&trimmed[..n]);
+    }
+
+    /// The last venue sequence number applied (0: none in this session).
+    pub fn last_venue_sequence(&self) -> u64 {
+        self.last_venue_sequence
+    }
+
     /// Handles one SBE order request (`schemas/crossbar.xml` NewChildOrder 20, CancelOrder 21,
     /// ReplaceOrder 22) read off the transport at `now_ns` (UTC ns).
     ///
@@ -270,6 +308,7 @@ impl OrderRouter {
                 self.new_order(
                     request,
                     OrderId(m.parent_order_id()),
+                    sbe,
                     now_ns,
                     ouch_out,
                     sbe_out,
@@ -280,7 +319,8 @@ impl OrderRouter {
                     order_id: OrderId(m.order_id()),
                     instrument: InstrumentId(m.instrument_id()),
                 };
-                self.cancel_order(target, Qty(m.leave_qty()), now_ns, ouch_out, sbe_out)
+                let leave = Qty(m.leave_qty());
+                self.cancel_order(target, leave, sbe, now_ns, ouch_out, sbe_out)
             }
             MessageView::ReplaceOrder(m) => {
                 let target = RejectTarget {
@@ -289,7 +329,13 @@ impl OrderRouter {
                 };
                 let orig = OrderId(m.orig_order_id());
                 let (price, qty) = (Price(m.price()), Qty(m.qty()));
-                self.replace_order(target, orig, price, qty, now_ns, ouch_out, sbe_out)
+                let replace = ReplaceRequest {
+                    target,
+                    orig,
+                    price,
+                    total_qty: qty,
+                };
+                self.replace_order(replace, sbe, now_ns, ouch_out, sbe_out)
             }
             other => Err(OrderEntryError::UnexpectedSbe {
                 template_id: other.kind().template_id(),
@@ -305,10 +351,12 @@ impl OrderRouter {
         Ok(token)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn new_order(
         &mut self,
         request: OrderRequest,
         parent_order_id: OrderId,
+        sbe: &[u8],
         now_ns: u64,
         ouch_out: &mut impl OuchSink,
         sbe_out: &mut [u8],
@@ -330,28 +378,20 @@ impl OrderRouter {
         if let Err(reject) = self.risk.check_new_order(&request, &market, now_ns) {
             return self.reject_risk(target, &reject, now_ns, sbe_out);
         }
-        let user_ref_num = self.take_user_ref_num()?;
-        let order = OrderSlot {
-            order_id: request.order_id,
-            parent_order_id,
-            instrument: request.instrument,
-            side: request.side,
-            time_in_force: request.time_in_force,
-            price: request.price,
-            leaves: request.qty.0,
-            cum: 0,
-            reserved: request.qty.0,
-            state: OrderState::PendingNew,
-            user_ref_num,
-            venue_order_ref: 0,
-        };
-        let Some(slot) = self.orders.insert(order) else {
+        if !ouch_out.record_request(sbe) {
             self.risk.on_order_done(request.order_id)?;
-            let full = RiskReject::OpenOrdersFull {
-                max: self.orders.len() as u32,
-            };
-            return self.reject_risk(target, &full, now_ns, sbe_out);
+            return self.reject_not_recorded(target, now_ns, sbe_out);
+        }
+        let slot = match self.admit_new(&request, parent_order_id)? {
+            Ok(slot) => slot,
+            Err(full) => return self.reject_risk(target, &full, now_ns, sbe_out),
         };
+        let Some(order) = self.orders.get(slot).copied() else {
+            return Err(OrderEntryError::Config {
+                reason: "slot_vanished",
+            });
+        };
+        let user_ref_num = order.user_ref_num;
         let enter = ouch::EnterOrder {
             user_ref_num: ouch::UserRefNum(user_ref_num),
             side: request.side.into(),
@@ -376,6 +416,73 @@ impl OrderRouter {
                 Ok(Outcome::Sent { user_ref_num })
             }
             Err(e) => self.undo_unsent(slot, target, e, now_ns, sbe_out),
+        }
+    }
+
+    /// After risk accepted `request` (and its request was recorded): takes the next
+    /// UserRefNum and tracks the order as PendingNew. Live and journal replay share this, so
+    /// a replayed journal gives every order the UserRefNum it had. `Ok(Err(reject))` when the
+    /// order table is full (the risk reservation is released, the UserRefNum stays used).
+    pub(crate) fn admit_new(
+        &mut self,
+        request: &OrderRequest,
+        parent_order_id: OrderId,
+    ) -> Result<Result<u32, RiskReject>, OrderEntryError> {
+        let user_ref_num = self.take_user_ref_num()?;
+        let order = OrderSlot {
+            order_id: request.order_id,
+            parent_order_id,
+            orig_order_id: OrderId(0),
+            instrument: request.instrument,
+            side: request.side,
+            time_in_force: request.time_in_force,
+            price: request.price,
+            leaves: request.qty.0,
+            cum: 0,
+            reserved: request.qty.0,
+            state: OrderState::PendingNew,
+            user_ref_num,
+            venue_order_ref: 0,
+        };
+        match self.orders.insert(order) {
+            Some(slot) => Ok(Ok(slot)),
+            None => {
+                self.risk.on_order_done(request.order_id)?;
+                Ok(Err(RiskReject::OpenOrdersFull {
+                    max: self.orders.len() as u32,
+                }))
+            }
+        }
+    }
+
+    /// The replacement of `orig` (risk accepted, request recorded): next UserRefNum, tracked
+    /// PendingNew with the original's side, instrument and chain fill. Shared with replay.
+    pub(crate) fn admit_replacement(
+        &mut self,
+        orig: &OrderSlot,
+        order_id: OrderId,
+        price: Price,
+        open: u32,
+    ) -> Result<Result<u32, RiskReject>, OrderEntryError> {
+        let user_ref_num = self.take_user_ref_num()?;
+        let order = OrderSlot {
+            order_id,
+            orig_order_id: orig.order_id,
+            price,
+            leaves: open,
+            reserved: open,
+            state: OrderState::PendingNew,
+            user_ref_num,
+            ..*orig
+        };
+        match self.orders.insert(order) {
+            Some(slot) => Ok(Ok(slot)),
+            None => {
+                self.risk.on_order_done(order_id)?;
+                Ok(Err(RiskReject::OpenOrdersFull {
+                    max: self.orders.len() as u32,
+                }))
+            }
         }
     }
 
@@ -407,10 +514,12 @@ impl OrderRouter {
             .map_err(OrderEntryError::Sink)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn cancel_order(
         &mut self,
         target: RejectTarget,
         leave_qty: Qty,
+        sbe: &[u8],
         now_ns: u64,
         ouch_out: &mut impl OuchSink,
         sbe_out: &mut [u8],
@@ -424,6 +533,9 @@ impl OrderRouter {
         let Some(order) = live else {
             return self.reject_unknown_order(target, now_ns, sbe_out);
         };
+        if !ouch_out.record_request(sbe) {
+            return self.reject_not_recorded(target, now_ns, sbe_out);
+        }
         let cancel = ouch::CancelOrder {
             user_ref_num: ouch::UserRefNum(order.user_ref_num),
             quantity: leave_qty,
@@ -442,17 +554,20 @@ impl OrderRouter {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn replace_order(
         &mut self,
-        target: RejectTarget,
-        orig_order_id: OrderId,
-        price: Price,
-        total_qty: Qty,
+        replace: ReplaceRequest,
+        sbe: &[u8],
         now_ns: u64,
         ouch_out: &mut impl OuchSink,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
+        let ReplaceRequest {
+            target,
+            orig: orig_order_id,
+            price,
+            total_qty,
+        } = replace;
         let live = self
             .orders
             .slot_of_order(orig_order_id)
@@ -480,23 +595,15 @@ impl OrderRouter {
         if let Err(reject) = self.risk.check_new_order(&request, &market, now_ns) {
             return self.reject_risk(target, &reject, now_ns, sbe_out);
         }
-        let user_ref_num = self.take_user_ref_num()?;
-        let order = OrderSlot {
-            order_id: target.order_id,
-            price,
-            leaves: open,
-            reserved: open,
-            state: OrderState::PendingNew,
-            user_ref_num,
-            ..orig
-        };
-        let Some(slot) = self.orders.insert(order) else {
+        if !ouch_out.record_request(sbe) {
             self.risk.on_order_done(target.order_id)?;
-            let full = RiskReject::OpenOrdersFull {
-                max: self.orders.len() as u32,
-            };
-            return self.reject_risk(target, &full, now_ns, sbe_out);
+            return self.reject_not_recorded(target, now_ns, sbe_out);
+        }
+        let slot = match self.admit_replacement(&orig, target.order_id, price, open)? {
+            Ok(slot) => slot,
+            Err(full) => return self.reject_risk(target, &full, now_ns, sbe_out),
         };
+        let user_ref_num = self.orders.get(slot).map_or(0, |o| o.user_ref_num);
         let replace = ouch::ReplaceOrder {
             orig_user_ref_num: ouch::UserRefNum(orig.user_ref_num),
             user_ref_num: ouch::UserRefNum(user_ref_num),
@@ -549,20 +656,111 @@ impl OrderRouter {
             }
             self.last_venue_sequence = sequence;
         }
-        let outcome = match ouch::decode_outbound(message)? {
-            ouch::OutboundMessage::OrderAccepted(m) => self.on_accepted(&m, now_ns, sbe_out),
-            ouch::OutboundMessage::OrderExecuted(m) => self.on_executed(&m, now_ns, sbe_out),
-            ouch::OutboundMessage::OrderCanceled(m) => self.on_canceled(&m, now_ns, sbe_out),
-            ouch::OutboundMessage::OrderReplaced(m) => self.on_replaced(&m, now_ns, sbe_out),
-            ouch::OutboundMessage::Rejected(m) => self.on_rejected(&m, now_ns, sbe_out),
-            _ => Ok(Outcome::Ignored),
-        }?;
+        let event = match ouch::decode_outbound(message)? {
+            ouch::OutboundMessage::OrderAccepted(m) => VenueEvent::Accepted {
+                user_ref_num: m.user_ref_num,
+                order_ref: m.order_reference_number,
+                dead: m.order_state == ouch::OrderState::Dead,
+            },
+            ouch::OutboundMessage::OrderExecuted(m) => VenueEvent::Executed {
+                user_ref_num: m.user_ref_num,
+                qty: m.quantity,
+                price: m.price,
+                match_number: m.match_number,
+            },
+            ouch::OutboundMessage::OrderCanceled(m) => VenueEvent::Canceled {
+                user_ref_num: m.user_ref_num,
+                qty: m.quantity,
+            },
+            ouch::OutboundMessage::OrderReplaced(m) => VenueEvent::Replaced {
+                orig_user_ref_num: m.orig_user_ref_num,
+                user_ref_num: m.user_ref_num,
+                qty: m.quantity,
+                price: m.price,
+                order_ref: m.order_reference_number,
+            },
+            ouch::OutboundMessage::Rejected(m) => VenueEvent::Rejected {
+                user_ref_num: m.user_ref_num,
+                reason: m.reason,
+            },
+            _ => VenueEvent::Other,
+        };
+        let outcome = self.apply_venue_event(event, sequence, now_ns, sbe_out)?;
         match outcome {
             Outcome::Duplicate => self.counters.duplicates += 1,
             Outcome::Ignored => self.counters.ignored += 1,
             _ => {}
         }
         Ok(outcome)
+    }
+
+    /// Applies one venue event (live, or replayed from the journal) and writes its SBE
+    /// report; `sequence` goes into the report text.
+    pub(crate) fn apply_venue_event(
+        &mut self,
+        event: VenueEvent,
+        sequence: u64,
+        now_ns: u64,
+        sbe_out: &mut [u8],
+    ) -> Result<Outcome, OrderEntryError> {
+        let mut text = [0u8; REPORT_TEXT_MAX];
+        let n = self.report_text(sequence, &mut text);
+        let text = &text[..n];
+        match event {
+            VenueEvent::Accepted {
+                user_ref_num,
+                order_ref,
+                dead,
+            } => self.on_accepted(user_ref_num, order_ref, dead, text, now_ns, sbe_out),
+            VenueEvent::Executed {
+                user_ref_num,
+                qty,
+                price,
+                match_number,
+            } => self.on_executed(
+                user_ref_num,
+                qty,
+                price,
+                match_number,
+                text,
+                now_ns,
+                sbe_out,
+            ),
+            VenueEvent::Canceled { user_ref_num, qty } => {
+                self.on_canceled(user_ref_num, qty, text, now_ns, sbe_out)
+            }
+            VenueEvent::Replaced {
+                orig_user_ref_num,
+                user_ref_num,
+                qty,
+                price,
+                order_ref,
+            } => self.on_replaced(
+                (orig_user_ref_num, user_ref_num),
+                qty,
+                price,
+                order_ref,
+                text,
+                now_ns,
+                sbe_out,
+            ),
+            VenueEvent::Rejected {
+                user_ref_num,
+                reason,
+            } => self.on_rejected(user_ref_num, reason, sequence, now_ns, sbe_out),
+            VenueEvent::Other => Ok(Outcome::Ignored),
+        }
+    }
+
+    /// `OUCH session=<id> seq=<n>` without the formatting machinery (hot path).
+    fn report_text(&self, sequence: u64, out: &mut [u8; REPORT_TEXT_MAX]) -> usize {
+        let session = self.venue_session.trim_ascii();
+        let mut n = 0;
+        for part in [&b"OUCH session="[..], session, b" seq="] {
+            out[n..n + part.len()].copy_from_slice(part);
+            n += part.len();
+        }
+        n + write_decimal(sequence, &mut out[n..])
     }
 
     fn slot_for(
@@ -612,53 +810,62 @@ impl OrderRouter {
 
     fn on_accepted(
         &mut self,
-        m: &ouch::OrderAccepted<'_>,
+        user_ref_num: ouch::UserRefNum,
+        order_ref: u64,
+        dead: bool,
+        text: &[u8],
         now_ns: u64,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
-        let slot = self.slot_for(m.user_ref_num, ouch::OrderAccepted::TYPE)?;
+        let slot = self.slot_for(user_ref_num, ouch::OrderAccepted::TYPE)?;
         self.check(slot, OrderEvent::Accepted)?;
         // A dead order (§3.2 Order State `D`, e.g. an IOC with nothing to match) is accepted
         // and canceled at once; no further message comes for it.
-        if m.order_state == ouch::OrderState::Dead {
+        if dead {
             let order = self.apply(slot, OrderEvent::Accepted)?;
             self.risk.on_order_done(order.order_id)?;
             let order = self.apply(slot, OrderEvent::FullCancel)?;
             let report = Report::plain(ExecType::Canceled, Qty(0));
-            let len = self.write_report(&order, &report, now_ns, sbe_out);
+            let len = self.write_report(&order, &report, text, now_ns, sbe_out);
             self.orders.remove(slot);
             return len.map(|sbe_len| Outcome::Report { sbe_len });
         }
         let order = self.apply(slot, OrderEvent::Accepted)?;
         if let Some(o) = self.orders.get_mut(slot) {
-            o.venue_order_ref = m.order_reference_number;
+            o.venue_order_ref = order_ref;
         }
         let order = OrderSlot {
-            venue_order_ref: m.order_reference_number,
+            venue_order_ref: order_ref,
             ..order
         };
         let sbe_len = self.write_report(
             &order,
             &Report::plain(ExecType::New, Qty(0)),
+            text,
             now_ns,
             sbe_out,
         )?;
         Ok(Outcome::Report { sbe_len })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn on_executed(
         &mut self,
-        m: &ouch::OrderExecuted<'_>,
+        user_ref_num: ouch::UserRefNum,
+        quantity: Qty,
+        price: Price,
+        match_number: u64,
+        text: &[u8],
         now_ns: u64,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
-        let slot = self.slot_for(m.user_ref_num, ouch::OrderExecuted::TYPE);
+        let slot = self.slot_for(user_ref_num, ouch::OrderExecuted::TYPE);
         let slot = match slot {
             Ok(slot) => slot,
             // A replayed execution of an order already finished: its key is in the window.
             Err(e) => {
-                let buy = ExecutionWindow::key(m.match_number, false);
-                let sell = ExecutionWindow::key(m.match_number, true);
+                let buy = ExecutionWindow::key(match_number, false);
+                let sell = ExecutionWindow::key(match_number, true);
                 if self.executions.contains(buy) || self.executions.contains(sell) {
                     return Ok(Outcome::Duplicate);
                 }
@@ -670,18 +877,18 @@ impl OrderRouter {
                 reason: "slot_vanished",
             });
         };
-        let key = ExecutionWindow::key(m.match_number, order.side.is_sell());
+        let key = ExecutionWindow::key(match_number, order.side.is_sell());
         if self.executions.contains(key) {
             return Ok(Outcome::Duplicate);
         }
-        let leaves = order.leaves.saturating_sub(m.quantity.0);
+        let leaves = order.leaves.saturating_sub(quantity.0);
         let event = if leaves == 0 {
             OrderEvent::FullFill
         } else {
             OrderEvent::PartialFill
         };
         self.check(slot, event)?;
-        self.risk.on_fill(order.order_id, m.quantity)?;
+        self.risk.on_fill(order.order_id, quantity)?;
         self.apply(slot, event)?;
         let order = {
             let Some(o) = self.orders.get_mut(slot) else {
@@ -690,8 +897,8 @@ impl OrderRouter {
                 });
             };
             o.leaves = leaves;
-            o.cum = o.cum.saturating_add(m.quantity.0);
-            o.reserved = o.reserved.saturating_sub(m.quantity.0).max(leaves);
+            o.cum = o.cum.saturating_add(quantity.0);
+            o.reserved = o.reserved.saturating_sub(quantity.0).max(leaves);
             *o
         };
         self.executions.insert(key);
@@ -703,11 +910,11 @@ impl OrderRouter {
         };
         let report = Report {
             exec_type,
-            last_px: m.price,
-            last_qty: m.quantity,
-            match_id: m.match_number,
+            last_px: price,
+            last_qty: quantity,
+            match_id: match_number,
         };
-        let len = self.write_report(&order, &report, now_ns, sbe_out);
+        let len = self.write_report(&order, &report, text, now_ns, sbe_out);
         if leaves == 0 {
             self.orders.remove(slot);
         }
@@ -716,17 +923,19 @@ impl OrderRouter {
 
     fn on_canceled(
         &mut self,
-        m: &ouch::OrderCanceled,
+        user_ref_num: ouch::UserRefNum,
+        quantity: Qty,
+        text: &[u8],
         now_ns: u64,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
-        let slot = self.slot_for(m.user_ref_num, ouch::OrderCanceled::TYPE)?;
+        let slot = self.slot_for(user_ref_num, ouch::OrderCanceled::TYPE)?;
         let Some(order) = self.orders.get(slot).copied() else {
             return Err(OrderEntryError::Config {
                 reason: "slot_vanished",
             });
         };
-        let leaves = order.leaves.saturating_sub(m.quantity.0);
+        let leaves = order.leaves.saturating_sub(quantity.0);
         let event = if leaves == 0 {
             OrderEvent::FullCancel
         } else {
@@ -736,7 +945,7 @@ impl OrderRouter {
         if leaves == 0 {
             self.risk.on_order_done(order.order_id)?;
         } else {
-            self.risk.on_cancel(order.order_id, m.quantity)?;
+            self.risk.on_cancel(order.order_id, quantity)?;
         }
         self.apply(slot, event)?;
         let order = {
@@ -752,6 +961,7 @@ impl OrderRouter {
         let len = self.write_report(
             &order,
             &Report::plain(ExecType::Canceled, Qty(0)),
+            text,
             now_ns,
             sbe_out,
         );
@@ -761,21 +971,26 @@ impl OrderRouter {
         len.map(|sbe_len| Outcome::Report { sbe_len })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn on_replaced(
         &mut self,
-        m: &ouch::OrderReplaced<'_>,
+        (orig_user_ref_num, user_ref_num): (ouch::UserRefNum, ouch::UserRefNum),
+        quantity: Qty,
+        price: Price,
+        order_ref: u64,
+        text: &[u8],
         now_ns: u64,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
-        let orig_slot = self.slot_for(m.orig_user_ref_num, ouch::OrderReplaced::TYPE)?;
-        let new_slot = self.slot_for(m.user_ref_num, ouch::OrderReplaced::TYPE)?;
+        let orig_slot = self.slot_for(orig_user_ref_num, ouch::OrderReplaced::TYPE)?;
+        let new_slot = self.slot_for(user_ref_num, ouch::OrderReplaced::TYPE)?;
         let orig = self.check(orig_slot, OrderEvent::ReplacedAway)?;
         let event = OrderEvent::ReplaceAccepted {
             partially_filled: orig.cum > 0,
         };
         let new = self.check(new_slot, event)?;
         // The venue's outstanding shares are the truth; give back any reservation above them.
-        let leaves = m.quantity.0;
+        let leaves = quantity.0;
         self.risk.on_order_done(orig.order_id)?;
         if new.reserved > leaves {
             self.risk
@@ -793,13 +1008,14 @@ impl OrderRouter {
             o.cum = orig.cum;
             o.leaves = leaves;
             o.reserved = leaves.min(o.reserved);
-            o.price = m.price;
-            o.venue_order_ref = m.order_reference_number;
+            o.price = price;
+            o.venue_order_ref = order_ref;
             *o
         };
         let sbe_len = self.write_report(
             &order,
             &Report::plain(ExecType::Replaced, Qty(0)),
+            text,
             now_ns,
             sbe_out,
         )?;
@@ -808,22 +1024,25 @@ impl OrderRouter {
 
     fn on_rejected(
         &mut self,
-        m: &ouch::Rejected,
+        user_ref_num: ouch::UserRefNum,
+        reason: ouch::RejectReason,
+        sequence: u64,
         now_ns: u64,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
-        let slot = self.slot_for(m.user_ref_num, ouch::Rejected::TYPE)?;
+        let slot = self.slot_for(user_ref_num, ouch::Rejected::TYPE)?;
         let order = self.check(slot, OrderEvent::Rejected)?;
         self.risk.on_order_done(order.order_id)?;
         self.apply(slot, OrderEvent::Rejected)?;
         self.orders.remove(slot);
         self.counters.venue_rejects += 1;
-        let mut text = [0u8; 96];
+        let mut text = [0u8; 160];
+        let session = std::str::from_utf8(self.venue_session.trim_ascii()).unwrap_or("");
         let n = format_into(
             &mut text,
             format_args!(
-                "VENUE_REJECT ouch_reason={:?} user_ref_num={} order_id={}",
-                m.reason, m.user_ref_num.0, order.order_id
+                "VENUE_REJECT ouch_reason={:?} user_ref_num={} order_id={} OUCH session={session} seq={sequence}",
+                reason, user_ref_num.0, order.order_id
             ),
         );
         let target = RejectTarget {
@@ -847,6 +1066,7 @@ impl OrderRouter {
         &self,
         order: &OrderSlot,
         report: &Report,
+        text: &[u8],
         now_ns: u64,
         sbe_out: &mut [u8],
     ) -> Result<usize, OrderEntryError> {
@@ -879,7 +1099,7 @@ impl OrderRouter {
                     // OUCH timestamps are ns since the venue's midnight, not UTC: not carried.
                     venue_timestamp_ns: None,
                 })
-                .text(b"")
+                .text(text)
                 .map_err(too_small)?
                 .encoded_length_with_header(),
         )
@@ -941,6 +1161,19 @@ impl OrderRouter {
         self.local_reject(target, reason, format_args!("{reject}"), now_ns, sbe_out)
     }
 
+    fn reject_not_recorded(
+        &mut self,
+        target: RejectTarget,
+        now_ns: u64,
+        sbe_out: &mut [u8],
+    ) -> Result<Outcome, OrderEntryError> {
+        let reject = RiskReject::FailClosed {
+            cause: crossbar_risk::FailClosedCause::JournalFailed.code(),
+            instrument: target.instrument.0,
+        };
+        self.reject_risk(target, &reject, now_ns, sbe_out)
+    }
+
     fn reject_wrong_venue(
         &mut self,
         target: RejectTarget,
@@ -976,6 +1209,73 @@ impl OrderRouter {
         );
         self.local_reject(target, RejectReason::NotConnected, args, now_ns, sbe_out)
     }
+}
+
+/// Longest report text: `OUCH session=` (13) + 10 + ` seq=` (5) + 20 digits.
+const REPORT_TEXT_MAX: usize = 48;
+
+/// Writes `n` in decimal at the start of `out` (at least 20 bytes); returns the length.
+pub(crate) fn write_decimal(mut n: u64, out: &mut [u8]) -> usize {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = tmp.len() - i;
+    out[..len].copy_from_slice(&tmp[i..]);
+    len
+}
+
+/// A ReplaceOrder request's fields.
+struct ReplaceRequest {
+    target: RejectTarget,
+    orig: OrderId,
+    price: Price,
+    total_qty: Qty,
+}
+
+/// One venue message's meaning (OUCH 5.0 §3), as the live path decodes it and as journal
+/// replay rebuilds it from the report it produced.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum VenueEvent {
+    /// §3.2 Order Accepted (`dead`: Order State `D`).
+    Accepted {
+        user_ref_num: ouch::UserRefNum,
+        order_ref: u64,
+        dead: bool,
+    },
+    /// §3.6 Order Executed.
+    Executed {
+        user_ref_num: ouch::UserRefNum,
+        qty: Qty,
+        price: Price,
+        match_number: u64,
+    },
+    /// §3.4 Order Canceled (`qty` = shares canceled).
+    Canceled {
+        user_ref_num: ouch::UserRefNum,
+        qty: Qty,
+    },
+    /// §3.3 Order Replaced (`qty` = the replacement's open shares).
+    Replaced {
+        orig_user_ref_num: ouch::UserRefNum,
+        user_ref_num: ouch::UserRefNum,
+        qty: Qty,
+        price: Price,
+        order_ref: u64,
+    },
+    /// §3.8 Rejected.
+    Rejected {
+        user_ref_num: ouch::UserRefNum,
+        reason: ouch::RejectReason,
+    },
+    /// Nothing to report (System Event, Cancel Pending, ...).
+    Other,
 }
 
 /// The execution-specific fields of one ExecutionReport.

@@ -12,8 +12,23 @@ use std::net::{SocketAddr, TcpStream};
 /// Where the agent delivers SBE messages for the router (ExecutionReport, OrderReject), e.g.
 /// an Aeron publication.
 pub trait SbeSink {
-    /// One whole SBE message.
+    /// One whole SBE message for the centre (a report, or a local OrderReject).
     fn on_sbe(&mut self, message: &[u8]);
+
+    /// The SBE translation (ExecutionReport, OrderReject) of one sequenced venue message, as
+    /// the router wrote it (its text names the venue session and sequence number). The
+    /// default treats it as [`Self::on_sbe`]; a journaling sink records it as inbound from
+    /// the venue first.
+    fn on_venue_sbe(&mut self, message: &[u8]) {
+        self.on_sbe(message);
+    }
+
+    /// The SBE request behind an OUCH message about to be sent (see
+    /// [`OuchSink::record_request`]); `false` stops the send. Default: `true`.
+    fn record_request(&mut self, request: &[u8]) -> bool {
+        let _ = request;
+        true
+    }
 }
 
 /// Counters an operator would ask about.
@@ -27,13 +42,19 @@ pub struct SessionCounters {
     pub venue_message_errors: u64,
 }
 
-/// Unsequenced sends go through the SoupBinTCP client session's output buffer.
-struct SessionSink<'a> {
+/// Unsequenced sends go through the SoupBinTCP client session's output buffer; requests are
+/// recorded by the SBE sink first.
+struct SessionSink<'a, S> {
     session: &'a mut ClientSession,
+    sink: &'a mut S,
     now_ns: u64,
 }
 
-impl OuchSink for SessionSink<'_> {
+impl<S: SbeSink> OuchSink for SessionSink<'_, S> {
+    fn record_request(&mut self, request: &[u8]) -> bool {
+        self.sink.record_request(request)
+    }
+
     fn send_packet(&mut self, packet: &[u8]) -> Result<(), SoupError> {
         self.session
             .send_unsequenced(&packet[HEADER_LEN..], self.now_ns)
@@ -56,14 +77,18 @@ impl<S: SbeSink> ClientListener for Deliver<'_, S> {
             .on_venue_message(sequence_number, message, self.now_ns, self.sbe)
         {
             Ok(Outcome::Report { sbe_len } | Outcome::Rejected { sbe_len, .. }) => {
-                self.sink.on_sbe(&self.sbe[..sbe_len]);
+                self.sink.on_venue_sbe(&self.sbe[..sbe_len]);
             }
             Ok(_) => {}
             Err(_) => *self.errors += 1,
         }
     }
 
-    fn on_status(&mut self, _status: ClientStatus) {}
+    fn on_status(&mut self, status: ClientStatus) {
+        if let ClientStatus::LoginAccepted { session, .. } = status {
+            self.router.set_venue_session(&session.0);
+        }
+    }
 }
 
 /// One OUCH 5.0 session over SoupBinTCP 3.0 to one venue: owns a non-blocking `TcpStream`,
@@ -76,12 +101,20 @@ pub struct OuchSession<S: SbeSink> {
     stream: Option<TcpStream>,
     router: OrderRouter,
     sink: S,
-    sbe: Box<[u8; 2048]>,
-    read_buf: Box<[u8; 16 * 1024]>,
+    sbe: Box<[u8; SBE_BYTES_MAX]>,
+    read_buf: Box<[u8; READ_BYTES_MAX]>,
     reconnect_interval_ns: u64,
     next_connect_ns: u64,
+    read_budget: usize,
     counters: SessionCounters,
 }
+
+/// Largest SBE message the session hands its [`SbeSink`], bytes (its encode buffer).
+pub const SBE_BYTES_MAX: usize = 2048;
+
+/// Most venue bytes one [`OuchSession`] duty cycle reads (one `read` into this buffer), so a
+/// caller can bound how many SBE messages one `do_work` can hand the sink.
+pub const READ_BYTES_MAX: usize = 16 * 1024;
 
 /// Bound on one connect attempt. std's connect blocks the duty cycle, so an unreachable venue
 /// costs at most this per `reconnect_interval_ns` (instead of the OS's minutes-long default);
@@ -104,10 +137,11 @@ impl<S: SbeSink> OuchSession<S> {
             stream: None,
             router,
             sink,
-            sbe: Box::new([0; 2048]),
-            read_buf: Box::new([0; 16 * 1024]),
+            sbe: Box::new([0; SBE_BYTES_MAX]),
+            read_buf: Box::new([0; READ_BYTES_MAX]),
             reconnect_interval_ns,
             next_connect_ns: 0,
+            read_budget: READ_BYTES_MAX,
             counters: SessionCounters::default(),
         }
     }
@@ -121,6 +155,7 @@ impl<S: SbeSink> OuchSession<S> {
     pub fn submit(&mut self, sbe: &[u8], now_ns: u64) -> Result<Outcome, OrderEntryError> {
         let mut out = SessionSink {
             session: &mut self.session,
+            sink: &mut self.sink,
             now_ns,
         };
         let outcome = self
@@ -131,6 +166,20 @@ impl<S: SbeSink> OuchSession<S> {
         }
         self.flush();
         Ok(outcome)
+    }
+
+    /// Sends an OUCH Cancel for every working order ([`OrderRouter::cancel_all_working`]),
+    /// each recorded by the SBE sink first, and writes them to the socket. Returns (sent,
+    /// not sent: not connected or not recorded).
+    pub fn cancel_all_working(&mut self, now_ns: u64) -> (u32, u32) {
+        let mut out = SessionSink {
+            session: &mut self.session,
+            sink: &mut self.sink,
+            now_ns,
+        };
+        let counts = self.router.cancel_all_working(now_ns, &mut out);
+        self.flush();
+        counts
     }
 
     /// The router (positions, order states, counters).
@@ -146,6 +195,19 @@ impl<S: SbeSink> OuchSession<S> {
     /// The SBE sink.
     pub fn sink(&self) -> &S {
         &self.sink
+    }
+
+    /// Caps the venue bytes the next duty cycles read, `0..=READ_BYTES_MAX` (larger values
+    /// are clamped): a caller whose sink has little room left lowers it so one `do_work`
+    /// cannot deliver more SBE messages than the sink can hold. At 0 nothing is read (TCP
+    /// flow control holds the venue's data; timers still run). Default [`READ_BYTES_MAX`].
+    pub fn set_read_budget(&mut self, bytes: usize) {
+        self.read_budget = bytes.min(READ_BYTES_MAX);
+    }
+
+    /// The SBE sink, mutably (e.g. to retry what it could not publish yet).
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
     }
 
     /// The SoupBinTCP client session.
@@ -211,7 +273,13 @@ impl<S: SbeSink> OuchSession<S> {
         let Some(stream) = self.stream.as_mut() else {
             return 0;
         };
-        let n = match stream.read(&mut self.read_buf[..]) {
+        let budget = self.read_budget;
+        let result = if budget == 0 {
+            Err(std::io::Error::from(ErrorKind::WouldBlock))
+        } else {
+            stream.read(&mut self.read_buf[..budget])
+        };
+        let n = match result {
             Ok(0) => {
                 self.drop_connection();
                 return 1;

@@ -9,6 +9,8 @@ use crossbar_model::{InstrumentId, OrderId, Price, Side, TimeInForce};
 pub(crate) struct OrderSlot {
     pub order_id: OrderId,
     pub parent_order_id: OrderId,
+    /// The order this one replaced (OUCH 5.0 §2.2), 0 for a new order.
+    pub orig_order_id: OrderId,
     pub instrument: InstrumentId,
     pub side: Side,
     pub time_in_force: TimeInForce,
@@ -49,6 +51,11 @@ impl OrderTable {
     #[cfg(test)]
     pub(crate) fn is_full(&self) -> bool {
         self.free.is_empty()
+    }
+
+    /// Slots (the most orders tracked at once).
+    pub(crate) fn capacity(&self) -> u32 {
+        self.slots.len() as u32
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -107,6 +114,7 @@ mod tests {
         OrderSlot {
             order_id: OrderId(id),
             parent_order_id: OrderId(0),
+            orig_order_id: OrderId(0),
             instrument: InstrumentId(0),
             side: Side::Buy,
             time_in_force: TimeInForce::Day,

@@ -33,8 +33,11 @@ fn engine(rate: u32, window_ns: u64) -> RiskEngine {
     })
     .unwrap();
     for i in 0..INSTRUMENTS {
-        e.grant_credit(InstrumentId(i), i64::MAX / 4, i128::MAX / 4)
-            .unwrap();
+        e.grant_credit(
+            InstrumentId(i),
+            crossbar_risk::Credit::both_sides(i64::MAX / 4, i128::MAX / 4),
+        )
+        .unwrap();
     }
     e
 }

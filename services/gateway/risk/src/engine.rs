@@ -84,24 +84,93 @@ pub struct Reservation {
     pub notional: i128,
 }
 
-/// Which orders a kill switch stops.
+/// Which orders a kill switch stops. The three switches are independent: releasing one
+/// leaves the others as they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KillScope {
-    /// Every instrument.
+    /// Every instrument (SBE KillSwitch scope All).
     All,
+    /// Every instrument of this gateway's venue (SBE scope Venue naming this venue).
+    Venue,
     /// One instrument.
     Instrument(InstrumentId),
+}
+
+/// Why the engine fails closed. Several causes can hold at once (a set); the engine fails
+/// closed while any does and reports the first in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailClosedCause {
+    /// An operator or test asked for it.
+    Operator = 0,
+    /// The gateway's execution queue is half full (`EXEC_QUEUE_FULL`).
+    ExecQueueFull = 1,
+    /// No heartbeat from the centre within its timeout (`CENTRE_SILENT`).
+    CentreSilent = 2,
+    /// The audit journal could not take a record (`JOURNAL_FAILED`).
+    JournalFailed = 3,
+}
+
+impl FailClosedCause {
+    /// Every cause, in reporting order.
+    pub const ALL: [FailClosedCause; 4] = [
+        Self::Operator,
+        Self::ExecQueueFull,
+        Self::CentreSilent,
+        Self::JournalFailed,
+    ];
+
+    /// The stable code carried in reject texts as `cause=<code>`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::ExecQueueFull => "EXEC_QUEUE_FULL",
+            Self::CentreSilent => "CENTRE_SILENT",
+            Self::JournalFailed => "JOURNAL_FAILED",
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// An amount of credit (SBE CreditGrant / CreditReturn): buy and sell shares are separate
+/// budgets; notional (1/10,000 currency units) is shared by both sides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Credit {
+    /// Shares the gateway may buy.
+    pub buy_shares: i64,
+    /// Shares the gateway may sell (sell and sell short).
+    pub sell_shares: i64,
+    /// Notional, 1/10,000 currency units, both sides.
+    pub notional: i128,
+}
+
+impl Credit {
+    /// The same amount of shares on both sides.
+    pub const fn both_sides(shares: i64, notional: i128) -> Self {
+        Self {
+            buy_shares: shares,
+            sell_shares: shares,
+            notional,
+        }
+    }
+
+    /// True when every amount is zero.
+    pub const fn is_zero(&self) -> bool {
+        self.buy_shares == 0 && self.sell_shares == 0 && self.notional == 0
+    }
 }
 
 /// One instrument's credit slice from the aggregator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CreditView {
-    /// Unused shares.
-    pub available_shares: i64,
-    /// Unused notional, 1/10,000.
-    pub available_notional: i128,
-    /// Shares reserved by open orders.
-    pub reserved_shares: i64,
+    /// Unused credit (what a new order may still take).
+    pub available: Credit,
+    /// Shares reserved by open buy orders.
+    pub reserved_buy: i64,
+    /// Shares reserved by open sell orders.
+    pub reserved_sell: i64,
     /// Notional reserved by open orders, 1/10,000.
     pub reserved_notional: i128,
 }
@@ -111,7 +180,8 @@ struct InstrumentState {
     position: i64,
     open_buy: i64,
     open_sell: i64,
-    credit_shares: i64,
+    credit_buy: i64,
+    credit_sell: i64,
     credit_notional: i128,
     reserved_notional: i128,
     halted: bool,
@@ -138,7 +208,9 @@ struct RiskState {
     recent: RecentIds,
     session_throttle: RateWindow,
     kill_all: bool,
-    fail_closed: bool,
+    kill_venue: bool,
+    /// The set of [`FailClosedCause`]s in force, one bit each.
+    fail_closed: u8,
 }
 
 /// Local pre-trade risk for one gateway session. Sized once from [`RiskLimits`]; no check or
@@ -169,7 +241,8 @@ impl RiskEngine {
                 position: 0,
                 open_buy: 0,
                 open_sell: 0,
-                credit_shares: 0,
+                credit_buy: 0,
+                credit_sell: 0,
                 credit_notional: 0,
                 reserved_notional: 0,
                 halted: false,
@@ -185,7 +258,8 @@ impl RiskEngine {
             recent: RecentIds::new(limits.duplicate_window),
             session_throttle: RateWindow::new(limits.session_max_orders_per_window),
             kill_all: false,
-            fail_closed: false,
+            kill_venue: false,
+            fail_closed: 0,
         };
         Ok(Self {
             open_index: RefMap::with_capacity(max_open as usize),
@@ -302,13 +376,18 @@ impl RiskEngine {
 
     fn check_switches(&self, o: &OrderRequest, s: &InstrumentState) -> Result<(), RiskReject> {
         let instrument = o.instrument.0;
-        if self.state.fail_closed {
-            return Err(RiskReject::FailClosed { instrument });
+        if let Some(cause) = self.fail_closed_cause() {
+            return Err(RiskReject::FailClosed {
+                cause: cause.code(),
+                instrument,
+            });
         }
-        let killed = self.state.kill_all || s.killed;
+        let killed = self.state.kill_all || self.state.kill_venue || s.killed;
         if killed && !(self.limits.kill_switch_allows_reducing && reduces_position(o, s)) {
             let scope = if self.state.kill_all {
                 "all"
+            } else if self.state.kill_venue {
+                "venue"
             } else {
                 "instrument"
             };
@@ -331,10 +410,11 @@ impl RiskEngine {
         let s = &mut self.state.instruments[o.instrument.index()];
         if o.side.is_sell() {
             s.open_sell += qty;
+            s.credit_sell -= qty;
         } else {
             s.open_buy += qty;
+            s.credit_buy -= qty;
         }
-        s.credit_shares -= qty;
         s.credit_notional -= notional;
         s.reserved_notional += notional;
         s.throttle.record(now_ns);
@@ -456,7 +536,11 @@ impl RiskEngine {
     fn release(&mut self, slot: u32, order: OpenOrder, qty: u32) -> Result<Qty, RiskStateError> {
         let leaves = self.take_leaves(slot, order, qty);
         let s = &mut self.state.instruments[order.instrument.index()];
-        s.credit_shares += i64::from(qty);
+        if order.side.is_sell() {
+            s.credit_sell += i64::from(qty);
+        } else {
+            s.credit_buy += i64::from(qty);
+        }
         s.credit_notional += order.price.notional(Qty(qty));
         Ok(Qty(leaves))
     }
@@ -471,7 +555,7 @@ impl RiskEngine {
             .ok_or(RiskStateError::UnknownInstrument { instrument })
     }
 
-    /// Adds to the instrument's credit slice (from the aggregator's credit grant message).
+    /// Adds `credit` to the instrument's slice (SBE CreditGrant: additive amounts).
     ///
     /// # Errors
     /// [`RiskStateError::UnknownInstrument`]; [`RiskStateError::CreditUnavailable`] for a
@@ -479,55 +563,82 @@ impl RiskEngine {
     pub fn grant_credit(
         &mut self,
         instrument: InstrumentId,
-        shares: i64,
-        notional: i128,
+        credit: Credit,
     ) -> Result<CreditView, RiskStateError> {
         let s = self.instrument_mut(instrument)?;
-        let unavailable = RiskStateError::CreditUnavailable {
-            shares,
-            notional,
-            available_shares: s.credit_shares,
-            available_notional: s.credit_notional,
-        };
-        if shares < 0 || notional < 0 {
+        let unavailable = credit_unavailable(&credit, s);
+        if credit.buy_shares < 0 || credit.sell_shares < 0 || credit.notional < 0 {
             return Err(unavailable);
         }
-        let (Some(new_shares), Some(new_notional)) = (
-            s.credit_shares.checked_add(shares),
-            s.credit_notional.checked_add(notional),
+        let (Some(buy), Some(sell), Some(notional)) = (
+            s.credit_buy.checked_add(credit.buy_shares),
+            s.credit_sell.checked_add(credit.sell_shares),
+            s.credit_notional.checked_add(credit.notional),
         ) else {
             return Err(unavailable);
         };
-        s.credit_shares = new_shares;
-        s.credit_notional = new_notional;
+        (s.credit_buy, s.credit_sell, s.credit_notional) = (buy, sell, notional);
         self.credit(instrument)
             .ok_or(RiskStateError::UnknownInstrument { instrument })
     }
 
-    /// Gives unused credit back to the aggregator.
+    /// Gives unused credit back to the aggregator (SBE CreditReturn).
     ///
     /// # Errors
     /// [`RiskStateError::UnknownInstrument`]; [`RiskStateError::CreditUnavailable`] when
-    /// more than the unused amount is asked for, or a negative amount. Nothing changes on error.
+    /// any amount is negative or more than the unused amount on its dimension. Nothing
+    /// changes on error.
     pub fn return_credit(
         &mut self,
         instrument: InstrumentId,
-        shares: i64,
-        notional: i128,
+        credit: Credit,
     ) -> Result<CreditView, RiskStateError> {
         let s = self.instrument_mut(instrument)?;
-        if shares < 0 || notional < 0 || shares > s.credit_shares || notional > s.credit_notional {
-            return Err(RiskStateError::CreditUnavailable {
-                shares,
-                notional,
-                available_shares: s.credit_shares,
-                available_notional: s.credit_notional,
-            });
+        let c = &credit;
+        if c.buy_shares < 0
+            || c.sell_shares < 0
+            || c.notional < 0
+            || c.buy_shares > s.credit_buy
+            || c.sell_shares > s.credit_sell
+            || c.notional > s.credit_notional
+        {
+            return Err(credit_unavailable(c, s));
         }
-        s.credit_shares -= shares;
-        s.credit_notional -= notional;
+        s.credit_buy -= c.buy_shares;
+        s.credit_sell -= c.sell_shares;
+        s.credit_notional -= c.notional;
         self.credit(instrument)
             .ok_or(RiskStateError::UnknownInstrument { instrument })
+    }
+
+    /// Re-creates an order's reservation exactly as [`Self::check_new_order`] made it, without
+    /// any check (restart recovery replaying the journal: the order was accepted and sent
+    /// before). Credit may go below zero if the journal says so; the throttle is not charged.
+    ///
+    /// # Errors
+    /// [`RiskStateError::UnknownInstrument`]; [`RiskStateError::UnknownOrder`] when the id is
+    /// already open or the open-order table is full. Nothing changes on error.
+    pub fn restore_order(&mut self, o: &OrderRequest) -> Result<Reservation, RiskStateError> {
+        let Some(limits) = self.limits.instruments.get(o.instrument.index()).copied() else {
+            return Err(RiskStateError::UnknownInstrument {
+                instrument: o.instrument,
+            });
+        };
+        if self.open_index.contains(o.order_id.0) || self.state.free.is_empty() {
+            return Err(RiskStateError::UnknownOrder {
+                order_id: o.order_id,
+            });
+        }
+        let throttle = self.state.instruments[o.instrument.index()]
+            .throttle
+            .clone();
+        let session = self.state.session_throttle.clone();
+        let reservation = self.reserve(o, &limits, 0);
+        // Replay does not count against today's rate: put the windows back.
+        self.state.instruments[o.instrument.index()].throttle = throttle;
+        self.state.session_throttle = session;
+        self.accepted -= 1;
+        Ok(reservation)
     }
 
     /// Halts or resumes an instrument (e.g. from ITCH 5.0 §4.2.2 Stock Trading Action).
@@ -543,27 +654,103 @@ impl RiskEngine {
         Ok(())
     }
 
-    /// Turns a kill switch on or off. `All` and per-instrument switches are independent.
+    /// Turns a kill switch on or off. `All`, `Venue` and per-instrument switches are
+    /// independent.
     ///
     /// # Errors
     /// [`RiskStateError::UnknownInstrument`].
     pub fn set_kill_switch(&mut self, scope: KillScope, on: bool) -> Result<(), RiskStateError> {
         match scope {
             KillScope::All => self.state.kill_all = on,
+            KillScope::Venue => self.state.kill_venue = on,
             KillScope::Instrument(i) => self.instrument_mut(i)?.killed = on,
         }
         Ok(())
     }
 
-    /// Fail closed (`true`: refuse every new order) or resume. The gateway sets it when the
-    /// aggregator's heartbeat is missing.
+    /// Fail closed for [`FailClosedCause::Operator`] (`true`) or clear that cause.
     pub fn set_fail_closed(&mut self, fail_closed: bool) {
-        self.state.fail_closed = fail_closed;
+        self.set_fail_closed_cause(FailClosedCause::Operator, fail_closed);
     }
 
-    /// Whether the engine is failing closed.
+    /// Adds (`on`) or removes one cause from the fail-closed set; the other causes stay as
+    /// they are. The engine refuses every new order while the set is not empty.
+    pub fn set_fail_closed_cause(&mut self, cause: FailClosedCause, on: bool) {
+        if on {
+            self.state.fail_closed |= cause.bit();
+        } else {
+            self.state.fail_closed &= !cause.bit();
+        }
+    }
+
+    /// Whether the engine is failing closed (any cause).
     pub fn is_fail_closed(&self) -> bool {
-        self.state.fail_closed
+        self.state.fail_closed != 0
+    }
+
+    /// Whether `cause` is in the fail-closed set.
+    pub fn has_fail_closed_cause(&self, cause: FailClosedCause) -> bool {
+        self.state.fail_closed & cause.bit() != 0
+    }
+
+    /// The first cause in force ([`FailClosedCause::ALL`] order), `None` when not failing
+    /// closed.
+    pub fn fail_closed_cause(&self) -> Option<FailClosedCause> {
+        FailClosedCause::ALL
+            .into_iter()
+            .find(|c| self.has_fail_closed_cause(*c))
+    }
+
+    /// Whether a kill switch of `scope` is on (`None` for an unknown instrument).
+    pub fn kill_switch(&self, scope: KillScope) -> Option<bool> {
+        match scope {
+            KillScope::All => Some(self.state.kill_all),
+            KillScope::Venue => Some(self.state.kill_venue),
+            KillScope::Instrument(i) => self.state.instruments.get(i.index()).map(|s| s.killed),
+        }
+    }
+
+    /// Whether risk-reducing orders pass a kill switch (replaces
+    /// [`RiskLimits::kill_switch_allows_reducing`]; e.g. from the SBE KillSwitch
+    /// `allowRiskReducing` field).
+    pub fn set_kill_switch_allows_reducing(&mut self, allows: bool) {
+        self.limits.kill_switch_allows_reducing = allows;
+    }
+
+    /// The instrument's current limits, `None` for an unknown instrument.
+    pub fn instrument_limits(&self, instrument: InstrumentId) -> Option<InstrumentLimits> {
+        self.limits.instruments.get(instrument.index()).copied()
+    }
+
+    /// Replaces one instrument's limits (e.g. from the SBE RiskLimits message). Open orders
+    /// keep their reservations; the new limits apply to the next check. The throttle ring was
+    /// sized at start-up, so `max_orders_per_window` may not exceed the start-up value.
+    ///
+    /// # Errors
+    /// [`LimitsError::Invalid`] (`instrument` for an unknown id, else the field that breaks
+    /// [`RiskLimits::validate`]'s per-instrument rules or exceeds the ring); nothing changes.
+    pub fn set_instrument_limits(
+        &mut self,
+        instrument: InstrumentId,
+        limits: InstrumentLimits,
+    ) -> Result<(), LimitsError> {
+        let Some(state) = self.state.instruments.get_mut(instrument.index()) else {
+            return Err(LimitsError::Invalid {
+                field: "instrument",
+                value: instrument.0.into(),
+            });
+        };
+        limits.validate()?;
+        if limits.max_orders_per_window > state.throttle.capacity() {
+            return Err(LimitsError::Invalid {
+                field: "instrument.max_orders_per_window",
+                value: limits.max_orders_per_window.into(),
+            });
+        }
+        let resized = state.throttle.set_max(limits.max_orders_per_window);
+        debug_assert!(resized, "validated against the ring above");
+        self.limits.instruments[instrument.index()] = limits;
+        Ok(())
     }
 
     /// Sets the start-of-day (or reconciled) position, shares, + long.
@@ -601,9 +788,13 @@ impl RiskEngine {
     pub fn credit(&self, instrument: InstrumentId) -> Option<CreditView> {
         let s = self.state.instruments.get(instrument.index())?;
         Some(CreditView {
-            available_shares: s.credit_shares,
-            available_notional: s.credit_notional,
-            reserved_shares: s.open_buy + s.open_sell,
+            available: Credit {
+                buy_shares: s.credit_buy,
+                sell_shares: s.credit_sell,
+                notional: s.credit_notional,
+            },
+            reserved_buy: s.open_buy,
+            reserved_sell: s.open_sell,
             reserved_notional: s.reserved_notional,
         })
     }
@@ -710,14 +901,31 @@ fn check_position(
     Ok(())
 }
 
+fn credit_unavailable(c: &Credit, s: &InstrumentState) -> RiskStateError {
+    RiskStateError::CreditUnavailable {
+        buy_shares: c.buy_shares,
+        sell_shares: c.sell_shares,
+        notional: c.notional,
+        available_buy: s.credit_buy,
+        available_sell: s.credit_sell,
+        available_notional: s.credit_notional,
+    }
+}
+
+/// The order's side budget (buy, or sell for both sells) in shares, then notional.
 fn check_credit(o: &OrderRequest, s: &InstrumentState, notional: i128) -> Result<(), RiskReject> {
     let instrument = o.instrument.0;
     let qty = i64::from(o.qty.0);
-    if qty > s.credit_shares {
+    let (resource, available) = if o.side.is_sell() {
+        ("sell_shares", s.credit_sell)
+    } else {
+        ("buy_shares", s.credit_buy)
+    };
+    if qty > available {
         return Err(RiskReject::CreditExhausted {
-            resource: "shares",
+            resource,
             needed: qty.into(),
-            available: s.credit_shares.into(),
+            available: available.into(),
             instrument,
         });
     }

@@ -28,6 +28,9 @@ mod window;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{CreditView, KillScope, MarketView, OrderRequest, Reservation, RiskEngine};
+pub use engine::{
+    Credit, CreditView, FailClosedCause, KillScope, MarketView, OrderRequest, Reservation,
+    RiskEngine,
+};
 pub use limits::{InstrumentLimits, LimitsError, RiskLimits};
 pub use reject::{FillOutcome, RiskReject, RiskStateError};

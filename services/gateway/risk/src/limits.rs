@@ -86,24 +86,38 @@ impl RiskLimits {
             return bad("throttle_window_ns", 0);
         }
         for l in &self.instruments {
-            if l.max_orders_per_window == 0 || l.max_orders_per_window > Self::RATE_MAX {
-                return bad(
-                    "instrument.max_orders_per_window",
-                    l.max_orders_per_window.into(),
-                );
-            }
-            if l.max_order_notional < 0 {
-                return bad("instrument.max_order_notional", l.max_order_notional);
-            }
-            if l.max_long_position < 0 || l.max_short_position < 0 {
-                return bad(
-                    "instrument.max_position",
-                    l.max_long_position.min(l.max_short_position).into(),
-                );
-            }
-            if l.collar_bps > 10_000 {
-                return bad("instrument.collar_bps", l.collar_bps.into());
-            }
+            l.validate()?;
+        }
+        Ok(())
+    }
+}
+
+impl InstrumentLimits {
+    /// Checks one instrument's limits: rate in `1..=RiskLimits::RATE_MAX`, notional and
+    /// position limits non-negative, collar at most 10,000 bps.
+    ///
+    /// # Errors
+    /// [`LimitsError::Invalid`] naming the first bad field (prefixed `instrument.`).
+    pub fn validate(&self) -> Result<(), LimitsError> {
+        let bad = |field, value: i128| Err(LimitsError::Invalid { field, value });
+        let l = self;
+        if l.max_orders_per_window == 0 || l.max_orders_per_window > RiskLimits::RATE_MAX {
+            return bad(
+                "instrument.max_orders_per_window",
+                l.max_orders_per_window.into(),
+            );
+        }
+        if l.max_order_notional < 0 {
+            return bad("instrument.max_order_notional", l.max_order_notional);
+        }
+        if l.max_long_position < 0 || l.max_short_position < 0 {
+            return bad(
+                "instrument.max_position",
+                l.max_long_position.min(l.max_short_position).into(),
+            );
+        }
+        if l.collar_bps > 10_000 {
+            return bad("instrument.collar_bps", l.collar_bps.into());
         }
         Ok(())
     }

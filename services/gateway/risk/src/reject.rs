@@ -55,7 +55,7 @@ pub enum RiskReject {
     /// The aggregator's credit slice would be exceeded (SBE reason 5).
     #[error("RISK_CREDIT_EXHAUSTED resource={resource} needed={needed} available={available} instrument={instrument}")]
     CreditExhausted {
-        /// `shares` or `notional`.
+        /// `buy_shares`, `sell_shares` or `notional`.
         resource: &'static str,
         /// What the order needs (shares, or 1/10,000 units).
         needed: i128,
@@ -91,14 +91,17 @@ pub enum RiskReject {
     /// A kill switch is on (SBE reason 9).
     #[error("RISK_KILL_SWITCH scope={scope} instrument={instrument}")]
     KillSwitch {
-        /// `all` or `instrument`.
+        /// `all`, `venue` or `instrument`.
         scope: &'static str,
         /// Instrument id.
         instrument: u32,
     },
-    /// The gateway is failing closed, e.g. no aggregator heartbeat (SBE reason 10).
-    #[error("RISK_FAIL_CLOSED instrument={instrument}")]
+    /// The gateway is failing closed, e.g. no aggregator heartbeat or its execution queue
+    /// full (SBE reason 10).
+    #[error("RISK_FAIL_CLOSED cause={cause} instrument={instrument}")]
     FailClosed {
+        /// Why, a stable code (`operator`, `EXEC_QUEUE_FULL`, ...).
+        cause: &'static str,
         /// Instrument id.
         instrument: u32,
     },
@@ -189,15 +192,20 @@ pub enum RiskStateError {
         /// Instrument id.
         instrument: InstrumentId,
     },
-    /// Returning more credit than is unused, or granting past the i128/i64 range.
-    #[error("RISK_CREDIT_UNAVAILABLE shares={shares} notional={notional} available_shares={available_shares} available_notional={available_notional}")]
+    /// Returning more credit than is unused, a negative amount, or granting past the
+    /// i64/i128 range.
+    #[error("RISK_CREDIT_UNAVAILABLE buy_shares={buy_shares} sell_shares={sell_shares} notional={notional} available_buy={available_buy} available_sell={available_sell} available_notional={available_notional}")]
     CreditUnavailable {
-        /// Shares asked for.
-        shares: i64,
+        /// Buy shares asked for.
+        buy_shares: i64,
+        /// Sell shares asked for.
+        sell_shares: i64,
         /// Notional asked for, 1/10,000.
         notional: i128,
-        /// Unused shares.
-        available_shares: i64,
+        /// Unused buy shares.
+        available_buy: i64,
+        /// Unused sell shares.
+        available_sell: i64,
         /// Unused notional, 1/10,000.
         available_notional: i128,
     },

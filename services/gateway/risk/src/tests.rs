@@ -33,7 +33,8 @@ fn limits() -> RiskLimits {
 fn engine() -> RiskEngine {
     let mut e = RiskEngine::new(limits()).unwrap();
     for i in [I0, I1] {
-        e.grant_credit(i, 1_000_000, i128::MAX / 4).unwrap();
+        e.grant_credit(i, Credit::both_sides(1_000_000, i128::MAX / 4))
+            .unwrap();
     }
     e
 }
@@ -101,7 +102,8 @@ fn max_notional_boundary_without_overflow() {
     l.instruments[0].collar_bps = 10_000;
     l.instruments[0].max_long_position = i64::MAX / 2;
     let mut e = RiskEngine::new(l).unwrap();
-    e.grant_credit(I0, i64::MAX / 2, i128::MAX / 2).unwrap();
+    e.grant_credit(I0, Credit::both_sides(i64::MAX / 2, i128::MAX / 2))
+        .unwrap();
     // 1,000 * $100 = exactly the limit.
     assert!(e
         .check_new_order(&order(1, Side::Buy, 100_0000, 1_000), &market(), 0)
@@ -291,9 +293,15 @@ fn credit_boundaries_consumption_and_release() {
     let r = assert_rejected(&mut e, &order(1, Side::Buy, 100_0000, 1), &market(), 0, 5);
     assert_eq!(
         r.to_string(),
-        "RISK_CREDIT_EXHAUSTED resource=shares needed=1 available=0 instrument=0"
+        "RISK_CREDIT_EXHAUSTED resource=buy_shares needed=1 available=0 instrument=0"
     );
-    e.grant_credit(I0, 300, 200 * 100_0000).unwrap();
+    // 300 buy shares, 50 sell shares, $20,000 notional.
+    let grant = Credit {
+        buy_shares: 300,
+        sell_shares: 50,
+        notional: 200 * 100_0000,
+    };
+    e.grant_credit(I0, grant).unwrap();
     let r = assert_rejected(&mut e, &order(2, Side::Buy, 100_0000, 201), &market(), 0, 5);
     assert!(matches!(
         r,
@@ -302,15 +310,28 @@ fn credit_boundaries_consumption_and_release() {
             ..
         }
     ));
+    // The sell budget is separate: exactly 50 passes, 51 is refused on sell shares.
+    let r = assert_rejected(&mut e, &order(20, Side::Sell, 99_0000, 51), &market(), 0, 5);
+    assert_eq!(
+        r.to_string(),
+        "RISK_CREDIT_EXHAUSTED resource=sell_shares needed=51 available=50 instrument=0"
+    );
     let id = order(3, Side::Buy, 100_0000, 200).order_id;
     assert!(e
         .check_new_order(&order(3, Side::Buy, 100_0000, 200), &market(), 0)
         .is_ok());
     let c = e.credit(I0).unwrap();
     assert_eq!(
-        (c.available_shares, c.available_notional, c.reserved_shares),
-        (100, 0, 200)
+        (
+            c.available.buy_shares,
+            c.available.sell_shares,
+            c.available.notional,
+            c.reserved_buy
+        ),
+        (100, 50, 0, 200)
     );
+    // Buy shares at the boundary: the notional is gone, so even 1 more buy share is refused.
+    assert_rejected(&mut e, &order(21, Side::Buy, 100_0000, 1), &market(), 0, 5);
     // A fill keeps its credit consumed and moves the position; a cancel gives credit back.
     let f = e.on_fill(id, Qty(50)).unwrap();
     assert_eq!(
@@ -318,8 +339,13 @@ fn credit_boundaries_consumption_and_release() {
         (Qty(150), 50, 0)
     );
     assert_eq!(e.on_cancel(id, Qty(100)), Ok(Qty(50)));
-    assert_eq!(e.credit(I0).unwrap().available_shares, 200);
-    assert_eq!(e.credit(I0).unwrap().available_notional, 100 * 100_0000);
+    let c = e.credit(I0).unwrap();
+    assert_eq!(c.available.buy_shares, 200);
+    assert_eq!(
+        c.available.sell_shares, 50,
+        "buy releases never feed the sell budget"
+    );
+    assert_eq!(c.available.notional, 100 * 100_0000);
     assert_eq!(
         e.on_cancel(id, Qty(51)),
         Err(RiskStateError::CancelOverLeaves {
@@ -336,18 +362,79 @@ fn credit_boundaries_consumption_and_release() {
     let c = e.credit(I0).unwrap();
     assert_eq!(
         (
-            c.available_shares,
-            c.available_notional,
-            c.reserved_shares,
+            c.available.buy_shares,
+            c.available.notional,
+            c.reserved_buy,
             c.reserved_notional
         ),
         (250, 150 * 100_0000, 0, 0)
     );
-    // Return: exactly the available passes, more fails and changes nothing.
-    assert!(e.return_credit(I0, 251, 0).is_err());
-    assert!(e.grant_credit(I0, -1, 0).is_err());
-    assert_eq!(e.return_credit(I0, 250, 0).unwrap().available_shares, 0);
-    assert!(e.grant_credit(InstrumentId(9), 1, 1).is_err());
+    // A sell consumes the sell budget and notional; its cancel gives both back.
+    let sell = order(4, Side::SellShort, 99_0000, 50);
+    e.check_new_order(&sell, &market(), 0).unwrap();
+    let c = e.credit(I0).unwrap();
+    assert_eq!((c.available.sell_shares, c.reserved_sell), (0, 50));
+    assert_eq!(c.available.buy_shares, 250);
+    assert_eq!(e.on_order_done(sell.order_id), Ok(Qty(50)));
+    assert_eq!(e.credit(I0).unwrap().available.sell_shares, 50);
+    // Return: exactly the available passes, more on any dimension fails and changes nothing.
+    let before = e.clone();
+    for over in [
+        Credit {
+            buy_shares: 251,
+            ..Credit::default()
+        },
+        Credit {
+            sell_shares: 51,
+            ..Credit::default()
+        },
+        Credit {
+            notional: 150 * 100_0000 + 1,
+            ..Credit::default()
+        },
+        Credit {
+            buy_shares: -1,
+            ..Credit::default()
+        },
+    ] {
+        assert!(e.return_credit(I0, over).is_err(), "{over:?}");
+        assert!(e.same_state(&before));
+    }
+    assert!(e
+        .grant_credit(
+            I0,
+            Credit {
+                sell_shares: -1,
+                ..Credit::default()
+            }
+        )
+        .is_err());
+    let all = Credit {
+        buy_shares: 250,
+        sell_shares: 50,
+        notional: 150 * 100_0000,
+    };
+    assert!(e.return_credit(I0, all).unwrap().available.is_zero());
+    assert!(e.grant_credit(InstrumentId(9), all).is_err());
+}
+
+#[test]
+fn restored_orders_reserve_like_accepted_ones_without_checks_or_throttle() {
+    let mut e = RiskEngine::new(limits()).unwrap();
+    e.grant_credit(I0, Credit::both_sides(100, 100 * 100_0000))
+        .unwrap();
+    let o = order(1, Side::Buy, 100_0000, 100);
+    e.restore_order(&o).unwrap();
+    let c = e.credit(I0).unwrap();
+    assert_eq!((c.available.buy_shares, c.reserved_buy), (0, 100));
+    assert_eq!(e.open_order_count(), 1);
+    assert_eq!(e.accepted_count(), 0);
+    assert!(e.restore_order(&o).is_err(), "already open");
+    // The id is in the duplicate window, and fills / cancels work on it.
+    assert_rejected(&mut e, &o, &market(), 0, 7);
+    assert_eq!(e.on_fill(o.order_id, Qty(40)).unwrap().position, 40);
+    assert_eq!(e.on_order_done(o.order_id), Ok(Qty(60)));
+    assert_eq!(e.credit(I0).unwrap().available.buy_shares, 60);
 }
 
 #[test]
@@ -426,7 +513,8 @@ fn duplicate_ids_open_or_recent_are_rejected_and_the_window_is_bounded() {
     let mut l = limits();
     l.duplicate_window = 2;
     let mut e = RiskEngine::new(l).unwrap();
-    e.grant_credit(I0, 1_000, i128::MAX / 4).unwrap();
+    e.grant_credit(I0, Credit::both_sides(1_000, i128::MAX / 4))
+        .unwrap();
     let a = order(1, Side::Buy, 1_0000, 1);
     e.check_new_order(&a, &market(), 0).unwrap();
     let r = assert_rejected(&mut e, &a, &market(), 0, 7);
@@ -483,7 +571,9 @@ fn halted_kill_switch_and_fail_closed() {
     let mut l = limits();
     l.kill_switch_allows_reducing = false;
     let mut strict = RiskEngine::new(l).unwrap();
-    strict.grant_credit(I0, 1_000, i128::MAX / 4).unwrap();
+    strict
+        .grant_credit(I0, Credit::both_sides(1_000, i128::MAX / 4))
+        .unwrap();
     strict.set_position(I0, -100).unwrap();
     strict.set_kill_switch(KillScope::All, true).unwrap();
     assert_rejected(
@@ -497,7 +587,10 @@ fn halted_kill_switch_and_fail_closed() {
     e.set_fail_closed(true);
     assert!(e.is_fail_closed());
     let r = assert_rejected(&mut e, &order(8, Side::Sell, 99_0000, 1), &market(), 0, 10);
-    assert_eq!(r.to_string(), "RISK_FAIL_CLOSED instrument=0");
+    assert_eq!(
+        r.to_string(),
+        "RISK_FAIL_CLOSED cause=operator instrument=0"
+    );
     e.set_fail_closed(false);
     assert!(e
         .check_new_order(&order(8, Side::Buy, 1_0000, 1), &market(), 0)
@@ -571,9 +664,9 @@ fn credit_is_never_exceeded_across_random_sequences() {
     }
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let mut e = RiskEngine::new(limits()).unwrap();
-    // Net credit granted, and what fills consumed, per instrument (shares, notional).
-    let mut granted = [(0i64, 0i128); 2];
-    let mut filled = [(0i64, 0i128); 2];
+    // Net credit granted, and what fills consumed, per instrument (buy, sell, notional).
+    let mut granted = [(0i64, 0i64, 0i128); 2];
+    let mut filled = [(0i64, 0i64, 0i128); 2];
     let mut open: Vec<OrderRequest> = Vec::new();
     let (mut accepted, mut rejected) = (0, 0);
     for step in 0..200_000u64 {
@@ -581,16 +674,26 @@ fn credit_is_never_exceeded_across_random_sequences() {
         let inst = InstrumentId(i as u32);
         match rng.below(10) {
             0 => {
-                let (s, n) = (rng.below(500) as i64, i128::from(rng.below(50_000_000)));
-                e.grant_credit(inst, s, n).unwrap();
-                granted[i].0 += s;
-                granted[i].1 += n;
+                let c = Credit {
+                    buy_shares: rng.below(500) as i64,
+                    sell_shares: rng.below(500) as i64,
+                    notional: i128::from(rng.below(50_000_000)),
+                };
+                e.grant_credit(inst, c).unwrap();
+                granted[i].0 += c.buy_shares;
+                granted[i].1 += c.sell_shares;
+                granted[i].2 += c.notional;
             }
             1 => {
-                let (s, n) = (rng.below(300) as i64, i128::from(rng.below(30_000_000)));
-                if e.return_credit(inst, s, n).is_ok() {
-                    granted[i].0 -= s;
-                    granted[i].1 -= n;
+                let c = Credit {
+                    buy_shares: rng.below(300) as i64,
+                    sell_shares: rng.below(300) as i64,
+                    notional: i128::from(rng.below(30_000_000)),
+                };
+                if e.return_credit(inst, c).is_ok() {
+                    granted[i].0 -= c.buy_shares;
+                    granted[i].1 -= c.sell_shares;
+                    granted[i].2 -= c.notional;
                 }
             }
             2..=5 => {
@@ -625,8 +728,13 @@ fn credit_is_never_exceeded_across_random_sequences() {
                 let q = 1 + rng.below(o.qty.0 as u64) as u32;
                 if let Ok(f) = e.on_fill(o.order_id, Qty(q)) {
                     let taken = i64::from(q - f.overfill_qty);
-                    filled[o.instrument.index()].0 += taken;
-                    filled[o.instrument.index()].1 += o.price.notional(Qty(taken as u32));
+                    let fi = &mut filled[o.instrument.index()];
+                    if o.side.is_sell() {
+                        fi.1 += taken;
+                    } else {
+                        fi.0 += taken;
+                    }
+                    fi.2 += o.price.notional(Qty(taken as u32));
                     if f.leaves_qty.is_zero() {
                         open.swap_remove(k);
                     }
@@ -647,18 +755,24 @@ fn credit_is_never_exceeded_across_random_sequences() {
         }
         for (i, inst) in [I0, I1].into_iter().enumerate() {
             let c = e.credit(inst).unwrap();
+            let a = c.available;
             assert!(
-                c.available_shares >= 0 && c.available_notional >= 0,
+                a.buy_shares >= 0 && a.sell_shares >= 0 && a.notional >= 0,
                 "step {step}: {c:?}"
             );
             assert_eq!(
-                c.available_shares + c.reserved_shares + filled[i].0,
+                a.buy_shares + c.reserved_buy + filled[i].0,
                 granted[i].0,
                 "step {step}"
             );
             assert_eq!(
-                c.available_notional + c.reserved_notional + filled[i].1,
+                a.sell_shares + c.reserved_sell + filled[i].1,
                 granted[i].1,
+                "step {step}"
+            );
+            assert_eq!(
+                a.notional + c.reserved_notional + filled[i].2,
+                granted[i].2,
                 "step {step}"
             );
         }
@@ -667,4 +781,107 @@ fn credit_is_never_exceeded_across_random_sequences() {
         accepted > 10_000 && rejected > 10_000,
         "{accepted} {rejected}"
     );
+}
+
+#[test]
+fn instrument_limits_replaced_at_run_time_apply_to_the_next_check() {
+    let mut e = engine();
+    let tighter = InstrumentLimits {
+        max_order_qty: Qty(10),
+        max_orders_per_window: 3,
+        ..inst_limits()
+    };
+    e.set_instrument_limits(I0, tighter).unwrap();
+    assert_eq!(e.instrument_limits(I0), Some(tighter));
+    assert_eq!(
+        e.instrument_limits(I1),
+        Some(inst_limits()),
+        "other untouched"
+    );
+    assert_rejected(&mut e, &order(1, Side::Buy, 1_0000, 11), &market(), 0, 1);
+    for seq in 2..=4 {
+        e.check_new_order(&order(seq, Side::Buy, 1_0000, 10), &market(), seq)
+            .unwrap();
+    }
+    // The lowered rate counts the accepts already in the ring.
+    assert_rejected(&mut e, &order(5, Side::Buy, 1_0000, 1), &market(), 4, 6);
+    assert!(e
+        .check_new_order(&order(5, Side::Buy, 1_0000, 1), &market(), 2 + SEC)
+        .is_ok());
+    // Above the ring sized at start-up, or invalid, or unknown: refused, nothing changes.
+    let too_fast = InstrumentLimits {
+        max_orders_per_window: 51,
+        ..inst_limits()
+    };
+    let err = e.set_instrument_limits(I0, too_fast).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "RISK_INVALID_LIMITS field=instrument.max_orders_per_window value=51"
+    );
+    let bad_collar = InstrumentLimits {
+        collar_bps: 10_001,
+        ..inst_limits()
+    };
+    assert!(e.set_instrument_limits(I0, bad_collar).is_err());
+    assert!(e
+        .set_instrument_limits(InstrumentId(2), inst_limits())
+        .is_err());
+    assert_eq!(e.instrument_limits(I0), Some(tighter));
+    // Raised back to the start-up rate: the full window is usable again.
+    e.set_instrument_limits(I0, inst_limits()).unwrap();
+    assert!(e
+        .check_new_order(&order(6, Side::Buy, 1_0000, 1), &market(), 2 + SEC)
+        .is_ok());
+}
+
+#[test]
+fn fail_closed_causes_are_a_set_and_kill_switch_allowance_can_change() {
+    let mut e = engine();
+    e.set_fail_closed_cause(FailClosedCause::CentreSilent, true);
+    e.set_fail_closed_cause(FailClosedCause::ExecQueueFull, true);
+    assert_eq!(e.fail_closed_cause(), Some(FailClosedCause::ExecQueueFull));
+    let r = assert_rejected(&mut e, &order(1, Side::Buy, 1_0000, 1), &market(), 0, 10);
+    assert_eq!(
+        r.to_string(),
+        "RISK_FAIL_CLOSED cause=EXEC_QUEUE_FULL instrument=0"
+    );
+    // Clearing one cause leaves the other in force.
+    e.set_fail_closed_cause(FailClosedCause::ExecQueueFull, false);
+    assert!(e.is_fail_closed());
+    let r = assert_rejected(&mut e, &order(1, Side::Buy, 1_0000, 1), &market(), 0, 10);
+    assert_eq!(
+        r.to_string(),
+        "RISK_FAIL_CLOSED cause=CENTRE_SILENT instrument=0"
+    );
+    e.set_fail_closed_cause(FailClosedCause::CentreSilent, false);
+    assert!(!e.is_fail_closed());
+    // limits() allows reducing orders through a kill switch; switch that off at run time.
+    e.set_position(I0, 100).unwrap();
+    e.set_kill_switch(KillScope::All, true).unwrap();
+    assert!(e
+        .check_new_order(&order(2, Side::Sell, 99_0000, 10), &market(), 0)
+        .is_ok());
+    e.set_kill_switch_allows_reducing(false);
+    assert_rejected(&mut e, &order(3, Side::Sell, 99_0000, 10), &market(), 0, 9);
+}
+
+#[test]
+fn venue_and_all_kill_switches_are_independent() {
+    let mut e = engine();
+    e.set_kill_switch_allows_reducing(false);
+    e.set_kill_switch(KillScope::Venue, true).unwrap();
+    e.set_kill_switch(KillScope::All, true).unwrap();
+    // Releasing All leaves the Venue switch on, and the other way round.
+    e.set_kill_switch(KillScope::All, false).unwrap();
+    assert_eq!(e.kill_switch(KillScope::Venue), Some(true));
+    let r = assert_rejected(&mut e, &order(1, Side::Buy, 1_0000, 1), &market(), 0, 9);
+    assert_eq!(r.to_string(), "RISK_KILL_SWITCH scope=venue instrument=0");
+    e.set_kill_switch(KillScope::All, true).unwrap();
+    e.set_kill_switch(KillScope::Venue, false).unwrap();
+    let r = assert_rejected(&mut e, &order(1, Side::Buy, 1_0000, 1), &market(), 0, 9);
+    assert_eq!(r.to_string(), "RISK_KILL_SWITCH scope=all instrument=0");
+    e.set_kill_switch(KillScope::All, false).unwrap();
+    assert!(e
+        .check_new_order(&order(1, Side::Buy, 1_0000, 1), &market(), 0)
+        .is_ok());
 }

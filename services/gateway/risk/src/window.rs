@@ -12,6 +12,8 @@ pub(crate) struct RateWindow {
     times_ns: Vec<u64>,
     head: usize,
     filled: usize,
+    /// Orders allowed per window, at most the ring's length (the start-up rate).
+    max: usize,
 }
 
 impl RateWindow {
@@ -20,19 +22,41 @@ impl RateWindow {
             times_ns: vec![0; max as usize],
             head: 0,
             filled: 0,
+            max: max as usize,
         }
     }
 
     pub(crate) fn max(&self) -> u32 {
+        self.max as u32
+    }
+
+    /// Most orders per window the ring can enforce (its length, fixed at start-up).
+    pub(crate) fn capacity(&self) -> u32 {
         self.times_ns.len() as u32
     }
 
-    /// Read-only: would an order at `now_ns` fit? A clock that went backwards reads as
-    /// "no time passed" (fails closed).
+    /// Changes the rate to `max` orders per window, `1..=capacity()`; false (unchanged)
+    /// otherwise. The ring keeps its history, so the new rate applies to past accepts too.
+    pub(crate) fn set_max(&mut self, max: u32) -> bool {
+        if max == 0 || max > self.capacity() {
+            return false;
+        }
+        self.max = max as usize;
+        true
+    }
+
+    /// Read-only: would an order at `now_ns` fit? It does when fewer than `max` accepts are
+    /// recorded, or the `max`-th most recent one is at least `window_ns` old. A clock that
+    /// went backwards reads as "no time passed" (fails closed).
     #[inline]
     pub(crate) fn allows(&self, now_ns: u64, window_ns: u64) -> bool {
-        self.filled < self.times_ns.len()
-            || now_ns.saturating_sub(self.times_ns[self.head]) >= window_ns
+        if self.filled < self.max {
+            return true;
+        }
+        // `head` is the next slot to write: the max-th most recent accept is `max` back.
+        let len = self.times_ns.len();
+        let nth = (self.head + len - self.max) % len;
+        now_ns.saturating_sub(self.times_ns[nth]) >= window_ns
     }
 
     /// Records an accepted order at `now_ns`, forgetting the oldest when full.

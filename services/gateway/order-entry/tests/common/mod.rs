@@ -31,8 +31,11 @@ pub fn router(max_live_orders: u32) -> OrderRouter {
     };
     let mut risk = RiskEngine::new(limits).unwrap();
     for i in 0..2 {
-        risk.grant_credit(InstrumentId(i), 1_000_000_000, 1 << 100)
-            .unwrap();
+        risk.grant_credit(
+            InstrumentId(i),
+            crossbar_risk::Credit::both_sides(1_000_000_000, 1 << 100),
+        )
+        .unwrap();
     }
     let config = OrderEntryConfig {
         venue_id: VenueId(1),
