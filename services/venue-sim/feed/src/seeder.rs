@@ -1,7 +1,9 @@
 //! The seeder: replays an ITCH 5.0 history into the matching engine and the published
 //! stream, so a subscriber's book equals the engine's.
 
-use crossbar_itch::ItchMessage;
+use std::collections::HashMap;
+
+use crossbar_itch::{ItchMessage, Stock};
 use crossbar_matching::{Event, FeedEvent, MatchError, MatchingEngine};
 use crossbar_model::{InstrumentId, Qty};
 use crossbar_runtime::{Agent, Counter, CounterSet};
@@ -38,12 +40,20 @@ impl Default for SeederConfig {
 
 /// Maps ITCH Stock Locate codes (ITCH 5.0 §1.1 "Stock Locate", u16) to dense
 /// [`InstrumentId`]s `0..capacity`, assigned in order of first appearance (Stock Directory or
-/// first Add Order). One 256 KiB table, allocated once.
+/// first Add Order), and remembers each instrument's locate and Stock symbol (ITCH 5.0 §1.2.1
+/// Stock Directory "Stock", or the first Add Order's) both ways, so a venue can name its
+/// instruments on its own feed and look up the symbols clients send. All tables are allocated
+/// once: a 256 KiB locate table plus one entry per instrument (at most 65,536).
 #[derive(Clone, Debug)]
 pub struct LocateMap {
     table: Box<[u32]>,
     assigned: u32,
     capacity: u32,
+    /// Locate of each assigned instrument, by instrument id.
+    locates: Vec<u16>,
+    /// Symbol of each assigned instrument (`Stock::default()`, all zero bytes, until named).
+    symbols: Vec<Stock>,
+    by_symbol: HashMap<Stock, u32>,
 }
 
 impl LocateMap {
@@ -51,10 +61,14 @@ impl LocateMap {
 
     /// An empty map that assigns at most `capacity` instruments.
     pub fn new(capacity: u32) -> Self {
+        let entries = (capacity as usize).min(usize::from(u16::MAX) + 1);
         Self {
             table: vec![Self::NONE; usize::from(u16::MAX) + 1].into_boxed_slice(),
             assigned: 0,
             capacity,
+            locates: Vec::with_capacity(entries),
+            symbols: Vec::with_capacity(entries),
+            by_symbol: HashMap::with_capacity(entries),
         }
     }
 
@@ -73,8 +87,43 @@ impl LocateMap {
             return None;
         }
         self.table[usize::from(locate)] = self.assigned;
+        self.locates.push(locate);
+        self.symbols.push(Stock::default());
         self.assigned += 1;
         Some(InstrumentId(self.assigned - 1))
+    }
+
+    /// Names `instrument` `stock` unless it already has a name or another instrument has
+    /// that name (the first name wins: a Stock Directory precedes the stock's orders).
+    /// Returns true when the name was recorded.
+    pub fn name(&mut self, instrument: InstrumentId, stock: Stock) -> bool {
+        let Some(slot) = self.symbols.get_mut(instrument.index()) else {
+            return false;
+        };
+        if *slot != Stock::default() || self.by_symbol.contains_key(&stock) {
+            return false;
+        }
+        *slot = stock;
+        self.by_symbol.insert(stock, instrument.0);
+        true
+    }
+
+    /// The locate `instrument` was assigned from.
+    pub fn locate_of(&self, instrument: InstrumentId) -> Option<u16> {
+        self.locates.get(instrument.index()).copied()
+    }
+
+    /// The symbol of `instrument`, once named.
+    pub fn symbol_of(&self, instrument: InstrumentId) -> Option<Stock> {
+        self.symbols
+            .get(instrument.index())
+            .copied()
+            .filter(|s| *s != Stock::default())
+    }
+
+    /// The instrument named `stock` (8 bytes, space padded), if any.
+    pub fn instrument_of(&self, stock: &Stock) -> Option<InstrumentId> {
+        self.by_symbol.get(stock).map(|&id| InstrumentId(id))
     }
 
     /// Instruments assigned so far.
@@ -244,7 +293,9 @@ impl Seeder {
         let result: Result<(), MatchError> = match message {
             ItchMessage::StockDirectory(m) => {
                 // Assign directory order; a full map only matters for later adds.
-                let _ = self.locates.get_or_assign(m.header.stock_locate);
+                if let Some(inst) = self.locates.get_or_assign(m.header.stock_locate) {
+                    self.locates.name(inst, m.stock);
+                }
                 return Ok(*message);
             }
             ItchMessage::AddOrder(m) => {
@@ -252,6 +303,9 @@ impl Seeder {
                     .locates
                     .get_or_assign(m.header.stock_locate)
                     .ok_or(Refused::InstrumentsFull)?;
+                if self.locates.symbol_of(inst).is_none() {
+                    self.locates.name(inst, m.stock);
+                }
                 engine.seed_add(
                     m.order_reference_number,
                     inst,
@@ -266,6 +320,9 @@ impl Seeder {
                     .locates
                     .get_or_assign(m.header.stock_locate)
                     .ok_or(Refused::InstrumentsFull)?;
+                if self.locates.symbol_of(inst).is_none() {
+                    self.locates.name(inst, m.stock);
+                }
                 engine.seed_add(
                     m.order_reference_number,
                     inst,
@@ -371,6 +428,61 @@ mod tests {
         assert_eq!(map.get_or_assign(7), Some(InstrumentId(0)));
         assert_eq!(map.get_or_assign(1), None, "full");
         assert_eq!((map.len(), map.get(65_535)), (2, Some(InstrumentId(1))));
+    }
+
+    #[test]
+    fn locate_map_names_instruments_both_ways_first_name_wins() {
+        let mut map = LocateMap::new(3);
+        let aapl = Stock::from_symbol("AAPL").unwrap();
+        let msft = Stock::from_symbol("MSFT").unwrap();
+        let a = map.get_or_assign(12).unwrap();
+        let b = map.get_or_assign(3).unwrap();
+        assert_eq!((map.symbol_of(a), map.locate_of(b)), (None, Some(3)));
+        assert!(map.name(a, aapl));
+        assert!(!map.name(a, msft), "already named");
+        assert!(!map.name(b, aapl), "name taken by another instrument");
+        assert!(map.name(b, msft));
+        assert!(!map.name(InstrumentId(7), msft), "unassigned instrument");
+        assert_eq!(map.instrument_of(&aapl), Some(a));
+        assert_eq!(map.instrument_of(&msft), Some(b));
+        assert_eq!(map.symbol_of(b), Some(msft));
+        assert_eq!(map.locate_of(a), Some(12));
+        assert_eq!(map.instrument_of(&Stock::from_symbol("IBM").unwrap()), None);
+    }
+
+    #[test]
+    fn seeder_names_instruments_from_the_directory() {
+        let symbols: Vec<Stock> = ["ZVZZT", "AAPL"]
+            .iter()
+            .map(|s| Stock::from_symbol(s).unwrap())
+            .collect();
+        let source = SeedSource::GeneratedSymbols {
+            config: crossbar_itch::generate::DayConfig {
+                seed: 4,
+                instruments: 1,
+                messages: 200,
+            },
+            symbols: symbols.clone(),
+        };
+        let mut counters = CounterSet::new();
+        let mut seeder = Seeder::new(&source, SeederConfig::default(), 8, &mut counters).unwrap();
+        let mut engine = MatchingEngine::new(crossbar_matching::MatchingConfig::new(
+            crossbar_matching::MatchingLimits {
+                instruments: 8,
+                orders: 10_000,
+                levels_per_side: 1_000,
+                sessions: 1,
+                order_qty_max: 999_999,
+            },
+        ))
+        .unwrap();
+        while let Some(message) = seeder.reader.next_message() {
+            let _ = seeder.apply(&message, &mut engine);
+        }
+        let map = seeder.locates();
+        assert_eq!(map.instrument_of(&symbols[1]), Some(InstrumentId(1)));
+        assert_eq!(map.symbol_of(InstrumentId(0)), Some(symbols[0]));
+        assert_eq!(map.locate_of(InstrumentId(1)), Some(2));
     }
 
     #[test]

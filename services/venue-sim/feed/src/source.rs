@@ -6,7 +6,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use crossbar_itch::generate::{DayConfig, DayGenerator};
-use crossbar_itch::{DayFileIter, DayFileReader, FrameError, ItchMessage};
+use crossbar_itch::{DayFileIter, DayFileReader, FrameError, ItchMessage, Stock};
 use crossbar_moldudp64::{Packet, Session};
 
 use crate::FeedError;
@@ -22,6 +22,17 @@ pub enum SeedSource {
     Pcap(PathBuf),
     /// The seeded day-like generator ([`crossbar_itch::generate`]).
     Generated(DayConfig),
+    /// The generator over an explicit symbol universe
+    /// ([`crossbar_itch::generate::DayGenerator::with_symbols`]): instrument `i` is
+    /// `symbols[i]` at locate `i + 1`, priced from the symbol alone, order flow from
+    /// `config.seed`. Venues given the same symbols and different seeds list the same stocks
+    /// at the same prices with different books.
+    GeneratedSymbols {
+        /// Seed and message count (`instruments` is replaced by `symbols.len()`).
+        config: DayConfig,
+        /// The symbol universe, in locate order.
+        symbols: Vec<Stock>,
+    },
 }
 
 impl Default for SeedSource {
@@ -93,6 +104,9 @@ impl SeedReader {
                 });
             }
             SeedSource::Generated(config) => Inner::Generated(Box::new(DayGenerator::new(*config))),
+            SeedSource::GeneratedSymbols { config, symbols } => {
+                Inner::Generated(Box::new(DayGenerator::with_symbols(*config, symbols)))
+            }
         };
         Ok(Self {
             inner,
@@ -157,4 +171,36 @@ fn frame_capture(capture: &crossbar_capture::Capture, stats: &mut SourceStats) -
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_symbols_source_lists_the_given_universe_in_locate_order() {
+        let symbols: Vec<Stock> = ["AAPL", "MSFT"]
+            .iter()
+            .map(|s| Stock::from_symbol(s).unwrap())
+            .collect();
+        let source = SeedSource::GeneratedSymbols {
+            config: DayConfig {
+                seed: 9,
+                instruments: 40,
+                messages: 500,
+            },
+            symbols: symbols.clone(),
+        };
+        let mut reader = SeedReader::open(&source).unwrap();
+        let mut directory = Vec::new();
+        let mut count = 0;
+        while let Some(message) = reader.next_message() {
+            count += 1;
+            if let ItchMessage::StockDirectory(m) = message {
+                directory.push((m.header.stock_locate, m.stock));
+            }
+        }
+        assert_eq!(count, 500);
+        assert_eq!(directory, vec![(1, symbols[0]), (2, symbols[1])]);
+    }
 }

@@ -216,6 +216,12 @@ impl MatchingEngine {
         self.refs.len()
     }
 
+    /// Resting client orders (entered through [`MatchingEngine::enter`] or
+    /// [`MatchingEngine::replace`] and still on the book), all sessions.
+    pub fn client_order_count(&self) -> usize {
+        self.tokens.len()
+    }
+
     /// The order reference number the next accepted client order will get.
     pub fn next_order_ref(&self) -> u64 {
         self.next_order_ref

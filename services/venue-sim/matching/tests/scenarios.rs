@@ -131,6 +131,7 @@ fn day_leftover_rests_and_is_later_hit_by_another_client_at_its_price() {
             add(REF0, Buy, 1000, 50),
         ]
     );
+    assert_eq!((e.client_order_count(), e.order_count()), (1, 1));
     let resting = e.client_order(1, 10).unwrap();
     assert_eq!(resting.order_ref, REF0);
     assert_eq!(resting.qty, Qty(50));
@@ -161,6 +162,11 @@ fn day_leftover_rests_and_is_later_hit_by_another_client_at_its_price() {
     assert_eq!(out.executed_qty, Qty(50));
     assert_eq!(out.resting_qty, Qty(30));
     assert!(e.client_order(1, 10).is_none());
+    assert_eq!(
+        e.client_order_count(),
+        1,
+        "session 2's rest replaced session 1's"
+    );
     assert_eq!(side_queue(&e, I, Sell), vec![(REF0 + 1, 99_900, 30)]);
     assert!(e.best(I, Buy).is_none());
     e.audit().unwrap();
