@@ -1,0 +1,446 @@
+//! The journal on real files: round trips across segment rolls, reopen, torn tails,
+//! mid-journal corruption, locking, limits, flush and the reader.
+
+use std::fs::OpenOptions;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use crossbar_journal::limits::{RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, SEGMENT_SIZE_MIN};
+use crossbar_journal::{Direction, Journal, JournalConfig, JournalError, JournalReader};
+use crossbar_runtime::CounterSet;
+
+const T0: u64 = 1_709_303_400_000_000_000;
+
+fn config(dir: &Path) -> JournalConfig {
+    JournalConfig {
+        segment_size_bytes: SEGMENT_SIZE_MIN,
+        pretouch: false,
+        ..JournalConfig::in_dir(dir)
+    }
+}
+
+/// Payload for sequence `s`: 17..=316 bytes derived from `s`, so content is checkable.
+fn payload(s: u64) -> Vec<u8> {
+    let len = 17 + (s * 37 % 300) as usize;
+    (0..len).map(|i| (s as usize * 13 + i) as u8).collect()
+}
+
+fn append_n(journal: &mut Journal, n: u64) {
+    for _ in 0..n {
+        let s = journal.next_sequence();
+        let dir = if s.is_multiple_of(3) {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        };
+        let got = journal
+            .append(dir, (s % 5) as u16, T0 + s, &payload(s))
+            .unwrap();
+        assert_eq!(got, s);
+    }
+}
+
+fn assert_records(dir: &Path, from: u64, last: u64) {
+    let reader = JournalReader::open(dir).unwrap();
+    let mut expected = from;
+    for r in reader.records_from(from) {
+        assert_eq!(r.sequence, expected);
+        assert_eq!(r.payload, payload(expected), "payload of {expected}");
+        assert_eq!(r.timestamp_ns, T0 + expected);
+        assert_eq!(r.source_id, (expected % 5) as u16);
+        let dir = if expected.is_multiple_of(3) {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        };
+        assert_eq!(r.direction, dir);
+        expected += 1;
+    }
+    assert_eq!(expected, last + 1, "records {from}..={last}");
+}
+
+fn segments(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "journal"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `(offset, payload_len)` of every record in a segment file, walking headers.
+fn record_offsets(segment: &Path) -> Vec<(usize, usize)> {
+    let bytes = std::fs::read(segment).unwrap();
+    let mut out = Vec::new();
+    let mut offset = SEGMENT_HEADER_LEN;
+    while offset + RECORD_HEADER_LEN <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[offset + 4..offset + 8].try_into().unwrap()) as usize;
+        if len == 0 {
+            break;
+        }
+        out.push((offset, len));
+        offset += (RECORD_HEADER_LEN + len).div_ceil(8) * 8;
+    }
+    out
+}
+
+fn patch(path: &Path, offset: usize, bytes: &[u8]) {
+    let mut f = OpenOptions::new().write(true).open(path).unwrap();
+    f.seek(SeekFrom::Start(offset as u64)).unwrap();
+    f.write_all(bytes).unwrap();
+}
+
+fn open(dir: &Path) -> Result<Journal, JournalError> {
+    Journal::open(&config(dir), &mut CounterSet::new())
+}
+
+#[test]
+fn round_trip_across_segment_rolls_and_from_any_sequence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut counters = CounterSet::new();
+    let mut journal = Journal::open(&config(tmp.path()), &mut counters).unwrap();
+    assert_eq!(journal.last_sequence(), None);
+    append_n(&mut journal, 2_000);
+    journal.maintain(T0).unwrap();
+    let rolls = journal.counts().segment_rolls;
+    assert!(
+        rolls >= 5,
+        "2,000 records of ~180 B in 64 KiB segments roll; got {rolls}"
+    );
+    assert_eq!(counters.value("journal.appends"), Some(2_000));
+    assert_eq!(counters.value("journal.segment_rolls"), Some(rolls));
+    let files = segments(tmp.path());
+    assert_eq!(files.len() as u64, rolls + 1);
+    assert!(files[0].ends_with("00000000000000000001.journal"));
+    for f in &files {
+        assert_eq!(
+            std::fs::metadata(f).unwrap().len(),
+            SEGMENT_SIZE_MIN,
+            "pre-allocated"
+        );
+    }
+    assert_records(tmp.path(), 1, 2_000);
+    // Start in the middle of a later segment and exactly at a segment's first record.
+    assert_records(tmp.path(), 1_234, 2_000);
+    let second_first: u64 = files[1]
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_records(tmp.path(), second_first, 2_000);
+    let reader = JournalReader::open(tmp.path()).unwrap();
+    assert_eq!(
+        (reader.first_sequence(), reader.last_sequence()),
+        (Some(1), Some(2_000))
+    );
+    assert_eq!(reader.records_from(2_001).count(), 0);
+    assert!(reader.torn_tail().is_none());
+}
+
+#[test]
+fn reopen_continues_the_sequence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 700);
+    drop(journal);
+    let mut journal = open(tmp.path()).unwrap();
+    assert_eq!(journal.recovery().last_sequence, Some(700));
+    assert!(journal.recovery().torn_tail.is_none());
+    assert_eq!(journal.next_sequence(), 701);
+    append_n(&mut journal, 300);
+    drop(journal);
+    assert_records(tmp.path(), 1, 1_000);
+}
+
+#[test]
+fn second_writer_on_a_directory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _first = open(tmp.path()).unwrap();
+    let err = open(tmp.path()).unwrap_err();
+    assert_eq!(err.code(), "JOURNAL_LOCKED", "{err}");
+}
+
+/// Writes 50 records, damages the last one with `damage`, reopens: the journal must hold
+/// exactly 1..=49 and append 50 next, with the damaged bytes gone.
+fn torn_tail_recovers(damage: impl FnOnce(&Path, usize, usize)) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 50);
+    drop(journal);
+    let last_segment = segments(tmp.path()).pop().unwrap();
+    let (offset, len) = *record_offsets(&last_segment).last().unwrap();
+    damage(&last_segment, offset, len);
+
+    let reader = JournalReader::open(tmp.path()).unwrap();
+    let torn = reader
+        .torn_tail()
+        .expect("torn tail seen by a reader")
+        .clone();
+    assert_eq!((torn.sequence, torn.offset), (50, offset));
+    assert_eq!(reader.last_sequence(), Some(49));
+    drop(reader);
+
+    let mut counters = CounterSet::new();
+    let mut journal = Journal::open(&config(tmp.path()), &mut counters).unwrap();
+    assert_eq!(
+        journal.recovery().torn_tail.as_ref().map(|t| t.sequence),
+        Some(50)
+    );
+    assert_eq!(counters.value("journal.recovered_torn_tails"), Some(1));
+    assert_eq!(journal.next_sequence(), 50);
+    append_n(&mut journal, 10);
+    drop(journal);
+    assert_records(tmp.path(), 1, 59);
+    let reader = JournalReader::open(tmp.path()).unwrap();
+    assert!(reader.torn_tail().is_none(), "recovery zeroed the tail");
+    assert_eq!(
+        std::fs::metadata(&last_segment).unwrap().len(),
+        SEGMENT_SIZE_MIN
+    );
+}
+
+#[test]
+fn torn_tail_record_cut_midway_is_recovered() {
+    torn_tail_recovers(|path, offset, len| {
+        let mid = offset + RECORD_HEADER_LEN + len / 2;
+        patch(path, mid, &vec![0u8; len / 2 + 8]);
+    });
+}
+
+#[test]
+fn torn_tail_with_zeroed_crc_is_recovered() {
+    torn_tail_recovers(|path, offset, _| patch(path, offset, &[0, 0, 0, 0]));
+}
+
+#[test]
+fn torn_tail_with_file_truncated_inside_the_record_is_recovered() {
+    torn_tail_recovers(|path, offset, len| {
+        let f = OpenOptions::new().write(true).open(path).unwrap();
+        f.set_len((offset + RECORD_HEADER_LEN + len / 2) as u64)
+            .unwrap();
+    });
+}
+
+#[test]
+fn garbage_after_the_last_record_is_zeroed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 20);
+    drop(journal);
+    let seg = segments(tmp.path()).pop().unwrap();
+    let (offset, len) = *record_offsets(&seg).last().unwrap();
+    let end = offset + (RECORD_HEADER_LEN + len).div_ceil(8) * 8;
+    patch(&seg, end + 1_000, b"not a record");
+    let journal = open(tmp.path()).unwrap();
+    let torn = journal.recovery().torn_tail.clone().unwrap();
+    assert_eq!((torn.sequence, torn.offset), (21, end));
+    assert_eq!(torn.reason, "nonzero_bytes_after_end");
+    assert_eq!(journal.next_sequence(), 21);
+}
+
+#[test]
+fn mid_segment_corruption_is_an_error_naming_the_sequence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 40);
+    drop(journal);
+    let seg = segments(tmp.path()).pop().unwrap();
+    let first: u64 = seg.file_stem().unwrap().to_str().unwrap().parse().unwrap();
+    let offsets = record_offsets(&seg);
+    let (offset, _) = offsets[5];
+    let sequence = first + 5;
+    patch(&seg, offset + RECORD_HEADER_LEN + 3, &[0xFF]);
+
+    for err in [
+        JournalReader::open(tmp.path()).unwrap_err(),
+        open(tmp.path()).unwrap_err(),
+    ] {
+        let text = err.to_string();
+        assert_eq!(err.code(), "JOURNAL_CORRUPT_RECORD", "{text}");
+        assert!(
+            text.contains(&format!(
+                "sequence={sequence} offset={offset} reason=bad_crc"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("valid_record_follows"), "{text}");
+    }
+    // Nothing was repaired: the file still has the later records.
+    assert_eq!(record_offsets(&seg).len(), offsets.len());
+}
+
+#[test]
+fn a_hole_of_zeros_before_valid_records_is_corruption() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 30);
+    drop(journal);
+    let seg = segments(tmp.path()).pop().unwrap();
+    let (offset, len) = record_offsets(&seg)[10];
+    patch(&seg, offset, &vec![0u8; RECORD_HEADER_LEN + len]);
+    let err = JournalReader::open(tmp.path()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("sequence=11 offset={offset}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn corruption_at_the_end_of_an_older_segment_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 800);
+    drop(journal);
+    let files = segments(tmp.path());
+    assert!(files.len() >= 3);
+    let (offset, _) = *record_offsets(&files[0]).last().unwrap();
+    patch(&files[0], offset, &[0, 0, 0, 0]);
+    let err = open(tmp.path()).unwrap_err();
+    assert_eq!(err.code(), "JOURNAL_CORRUPT_RECORD");
+    assert!(err.to_string().contains("later_segment_follows"), "{err}");
+}
+
+#[test]
+fn missing_middle_segment_is_a_sequence_gap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 800);
+    drop(journal);
+    let files = segments(tmp.path());
+    std::fs::remove_file(&files[1]).unwrap();
+    let err = JournalReader::open(tmp.path()).unwrap_err();
+    assert_eq!(err.code(), "JOURNAL_SEQUENCE_GAP", "{err}");
+}
+
+#[test]
+fn damaged_segment_header_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 5);
+    drop(journal);
+    let seg = segments(tmp.path()).pop().unwrap();
+    patch(&seg, 20, &[0xAB]);
+    let err = open(tmp.path()).unwrap_err();
+    assert_eq!(err.code(), "JOURNAL_BAD_SEGMENT");
+    assert!(err.to_string().contains("bad_header_crc"), "{err}");
+}
+
+#[test]
+fn segment_renamed_away_from_its_first_sequence_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 5);
+    drop(journal);
+    let seg = segments(tmp.path()).pop().unwrap();
+    std::fs::rename(&seg, tmp.path().join("00000000000000000009.journal")).unwrap();
+    let err = JournalReader::open(tmp.path()).unwrap_err();
+    assert_eq!(err.code(), "JOURNAL_BAD_SEGMENT");
+    assert!(
+        err.to_string()
+            .contains("name_disagrees_with_header header_first_sequence=1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_appends_are_refused_counted_and_leave_no_trace() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    let max = journal.config().max_payload_bytes as usize;
+    let err = journal.append(Direction::Inbound, 0, T0, &[]).unwrap_err();
+    assert_eq!(err.code(), "JOURNAL_EMPTY_PAYLOAD");
+    let err = journal
+        .append(Direction::Inbound, 0, T0, &vec![1u8; max + 1])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("JOURNAL_RECORD_TOO_LARGE len={} max={max}", max + 1)
+    );
+    assert_eq!(
+        journal
+            .append(Direction::Inbound, 0, T0, &vec![1u8; max])
+            .unwrap(),
+        1
+    );
+    assert_eq!(journal.counts().rejected, 2);
+    assert_eq!(journal.next_sequence(), 2);
+}
+
+#[test]
+fn append_with_writes_in_place_and_unprepared_rolls_still_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    // No maintain() between rolls: the second roll finds no spare and makes one itself.
+    for s in 1..=1_000u64 {
+        let p = payload(s);
+        let dir = if s.is_multiple_of(3) {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        };
+        let got = journal
+            .append_with(dir, (s % 5) as u16, T0 + s, p.len(), |out| {
+                assert!(out.iter().all(|b| *b == 0));
+                out.copy_from_slice(&p);
+            })
+            .unwrap();
+        assert_eq!(got, s);
+    }
+    let counts = journal.counts();
+    assert!(counts.segment_rolls >= 2);
+    assert_eq!(counts.unprepared_rolls, counts.segment_rolls - 1);
+    drop(journal);
+    assert_records(tmp.path(), 1, 1_000);
+}
+
+#[test]
+fn flush_and_interval_sync_make_everything_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = JournalConfig {
+        sync_interval_ns: 1_000,
+        ..config(tmp.path())
+    };
+    let mut counters = CounterSet::new();
+    let mut journal = Journal::open(&cfg, &mut counters).unwrap();
+    append_n(&mut journal, 600);
+    assert!(journal.has_unflushed());
+    assert!(journal.maintain(T0).unwrap() >= 1);
+    assert!(
+        !journal.has_unflushed(),
+        "maintain flushed after the interval"
+    );
+    assert_eq!(counters.value("journal.flushes"), Some(1));
+    assert_eq!(journal.maintain(T0 + 10).unwrap(), 0, "nothing to do");
+    append_n(&mut journal, 1);
+    journal.flush().unwrap();
+    assert!(!journal.has_unflushed());
+    assert_eq!(journal.counts().flushes, 2);
+}
+
+#[test]
+fn foreign_files_and_a_leftover_spare_are_ignored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 10);
+    drop(journal);
+    std::fs::write(tmp.path().join("README"), b"hello").unwrap();
+    std::fs::write(tmp.path().join("next-segment.spare"), b"half made").unwrap();
+    let mut journal = open(tmp.path()).unwrap();
+    append_n(&mut journal, 5);
+    drop(journal);
+    assert_records(tmp.path(), 1, 15);
+}
+
+#[test]
+fn empty_directory_is_an_empty_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reader = JournalReader::open(tmp.path()).unwrap();
+    assert_eq!((reader.first_sequence(), reader.next_sequence()), (None, 1));
+    assert_eq!(reader.records().count(), 0);
+    let missing = JournalReader::open(tmp.path().join("nope")).unwrap_err();
+    assert_eq!(missing.code(), "JOURNAL_IO");
+}
