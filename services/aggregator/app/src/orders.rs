@@ -1,0 +1,269 @@
+//! What the operator API shows about orders beyond the router's own state: each parent's
+//! client order id and order type, and every child it sent with its fills and outcome (the
+//! router forgets finished children). Owned by the router thread, updated from the same
+//! events the router sees, copied into each published snapshot.
+//!
+//! Sizing: parents live and finished are remembered up to `max_parents` finished ones (the
+//! oldest finished parent is forgotten first, as in the router); maps are allocated for that
+//! at start-up. A parent's child list grows when it sends a child (control-plane bookkeeping:
+//! one allocation per parent, rarely more).
+
+use std::collections::{HashMap, VecDeque};
+
+use crossbar_model::{OrderId, Price, Qty};
+use crossbar_router::{ExecType, NewChildOrder};
+
+use crate::codec::ParentTerms;
+
+/// State of a child as the API reports it (proto `ChildState` names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildStatus {
+    /// Sent, not yet acknowledged.
+    PendingNew,
+    /// Working, nothing filled.
+    New,
+    /// Working, some filled.
+    PartiallyFilled,
+    /// Filled (terminal).
+    Filled,
+    /// Canceled (terminal).
+    Canceled,
+    /// Rejected (terminal).
+    Rejected,
+    /// Expired (terminal).
+    Expired,
+}
+
+/// One child order as the API shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChildView {
+    /// Child order id.
+    pub order_id: OrderId,
+    /// Router venue index.
+    pub venue: u16,
+    /// Limit, 1/10,000 $.
+    pub price: Price,
+    /// Shares sent.
+    pub qty: Qty,
+    /// Shares filled.
+    pub cum_qty: u32,
+    /// Sum of fill price × shares, 1/10,000 $.
+    pub notional: i128,
+    /// Outcome so far.
+    pub status: ChildStatus,
+    /// SBE RejectReason code when rejected, else 0.
+    pub reject_reason: u16,
+}
+
+impl ChildView {
+    /// Shares open at the venue (0 once terminal).
+    pub fn leaves(&self) -> u32 {
+        match self.status {
+            ChildStatus::PendingNew | ChildStatus::New | ChildStatus::PartiallyFilled => {
+                self.qty.0 - self.cum_qty
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// The API's extra facts about one parent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParentView {
+    /// The operator's terms (client order id, order type).
+    pub terms: ParentTerms,
+    /// Children in the order they were sent.
+    pub children: Vec<ChildView>,
+    /// Router time of the last change, UTC ns.
+    pub updated_ns: u64,
+    /// The parent finished (its end is journaled).
+    pub finished: bool,
+}
+
+/// Every parent's [`ParentView`] and the client-order-id index.
+#[derive(Debug)]
+pub struct OrderViews {
+    parents: HashMap<u64, ParentView>,
+    child_parent: HashMap<u64, u64>,
+    client_ids: HashMap<String, u64>,
+    finished: VecDeque<u64>,
+    finished_max: usize,
+}
+
+impl OrderViews {
+    /// Sized for `max_parents` live and as many finished parents and `max_children` children.
+    pub fn new(max_parents: usize, max_children: usize) -> Self {
+        Self {
+            parents: HashMap::with_capacity(2 * max_parents),
+            child_parent: HashMap::with_capacity(max_children),
+            client_ids: HashMap::with_capacity(2 * max_parents),
+            finished: VecDeque::with_capacity(max_parents),
+            finished_max: max_parents,
+        }
+    }
+
+    /// The parent that used `client_order_id`, if remembered.
+    pub fn by_client_id(&self, client_order_id: &str) -> Option<OrderId> {
+        self.client_ids.get(client_order_id).map(|&id| OrderId(id))
+    }
+
+    /// One parent's view.
+    pub fn get(&self, parent: OrderId) -> Option<&ParentView> {
+        self.parents.get(&parent.0)
+    }
+
+    /// Every parent's view.
+    pub fn all(&self) -> &HashMap<u64, ParentView> {
+        &self.parents
+    }
+
+    /// A parent was accepted.
+    pub fn on_accept(&mut self, parent: OrderId, terms: ParentTerms, now_ns: u64) {
+        self.client_ids
+            .insert(terms.client_order_id.clone(), parent.0);
+        self.parents.insert(
+            parent.0,
+            ParentView {
+                terms,
+                children: Vec::new(),
+                updated_ns: now_ns,
+                finished: false,
+            },
+        );
+    }
+
+    /// A child was sent (or restored).
+    pub fn on_child(&mut self, c: &NewChildOrder) {
+        if let Some(p) = self.parents.get_mut(&c.parent_order_id.0) {
+            p.children.push(ChildView {
+                order_id: c.order_id,
+                venue: c.venue.0,
+                price: c.price,
+                qty: c.qty,
+                cum_qty: 0,
+                notional: 0,
+                status: ChildStatus::PendingNew,
+                reject_reason: 0,
+            });
+            p.updated_ns = c.timestamp_ns;
+            self.child_parent.insert(c.order_id.0, c.parent_order_id.0);
+        }
+    }
+
+    fn child_mut(&mut self, child: OrderId, now_ns: u64) -> Option<&mut ChildView> {
+        let parent = *self.child_parent.get(&child.0)?;
+        let p = self.parents.get_mut(&parent)?;
+        p.updated_ns = now_ns;
+        p.children.iter_mut().find(|c| c.order_id == child)
+    }
+
+    /// An ExecutionReport of a child the router accepted.
+    pub fn on_report(
+        &mut self,
+        child: OrderId,
+        exec_type: ExecType,
+        qty: Qty,
+        px: Price,
+        now_ns: u64,
+    ) {
+        let Some(c) = self.child_mut(child, now_ns) else {
+            return;
+        };
+        c.cum_qty += qty.0;
+        c.notional += px.notional(qty);
+        c.status = match exec_type {
+            ExecType::New => ChildStatus::New,
+            ExecType::PartialFill => ChildStatus::PartiallyFilled,
+            ExecType::Fill => ChildStatus::Filled,
+            ExecType::Canceled => ChildStatus::Canceled,
+            ExecType::Rejected => ChildStatus::Rejected,
+            ExecType::Expired => ChildStatus::Expired,
+            ExecType::Replaced | ExecType::Restated => c.status,
+        };
+    }
+
+    /// An OrderReject of a child.
+    pub fn on_reject(&mut self, child: OrderId, reason: u16, now_ns: u64) {
+        if let Some(c) = self.child_mut(child, now_ns) {
+            c.status = ChildStatus::Rejected;
+            c.reject_reason = reason;
+        }
+    }
+
+    /// A parent changed without a child event (cancel request, kill switch).
+    pub fn touch(&mut self, parent: OrderId, now_ns: u64) {
+        if let Some(p) = self.parents.get_mut(&parent.0) {
+            p.updated_ns = now_ns;
+        }
+    }
+
+    /// True when `parent` is known and finished.
+    pub fn is_finished(&self, parent: OrderId) -> bool {
+        self.parents.get(&parent.0).is_some_and(|p| p.finished)
+    }
+
+    /// A parent finished (once; later calls do nothing): it is remembered until `max_parents` newer ones have finished.
+    pub fn on_finished(&mut self, parent: OrderId, now_ns: u64) {
+        match self.parents.get_mut(&parent.0) {
+            Some(p) if !p.finished => {
+                p.finished = true;
+                p.updated_ns = now_ns;
+            }
+            _ => return,
+        }
+        if self.finished.len() == self.finished_max {
+            if let Some(old) = self.finished.pop_front() {
+                if let Some(p) = self.parents.remove(&old) {
+                    self.client_ids.remove(&p.terms.client_order_id);
+                    for c in &p.children {
+                        self.child_parent.remove(&c.order_id.0);
+                    }
+                }
+            }
+        }
+        self.finished.push_back(parent.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossbar_model::{GatewayId, InstrumentId, Side, TimeInForce, VenueId};
+
+    #[test]
+    fn children_accumulate_fills_and_finished_parents_are_forgotten_oldest_first() {
+        let mut v = OrderViews::new(1, 8);
+        let id = |s| OrderId::new(GatewayId(0), s).unwrap();
+        let terms = |c: &str| ParentTerms {
+            client_order_id: c.into(),
+            marketable: false,
+        };
+        v.on_accept(id(1), terms("a"), 1);
+        v.on_child(&NewChildOrder {
+            order_id: id(2),
+            parent_order_id: id(1),
+            instrument: InstrumentId(0),
+            venue: VenueId(1),
+            gateway: GatewayId(2),
+            side: Side::Buy,
+            time_in_force: TimeInForce::Ioc,
+            price: Price(100),
+            qty: Qty(10),
+            timestamp_ns: 2,
+        });
+        v.on_report(id(2), ExecType::PartialFill, Qty(4), Price(99), 3);
+        let c = v.get(id(1)).unwrap().children[0];
+        assert_eq!(
+            (c.cum_qty, c.notional, c.leaves(), c.status),
+            (4, 396, 6, ChildStatus::PartiallyFilled)
+        );
+        v.on_report(id(2), ExecType::Expired, Qty(0), Price(0), 4);
+        assert_eq!(v.get(id(1)).unwrap().children[0].leaves(), 0);
+        assert_eq!(v.by_client_id("a"), Some(id(1)));
+        v.on_finished(id(1), 5);
+        v.on_accept(id(3), terms("b"), 6);
+        v.on_finished(id(3), 7);
+        assert!(v.get(id(1)).is_none() && v.by_client_id("a").is_none());
+        assert_eq!(v.get(id(3)).unwrap().updated_ns, 7);
+    }
+}

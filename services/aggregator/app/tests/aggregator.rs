@@ -1,0 +1,487 @@
+//! The real `crossbar-aggregator` binary over real Aeron (the test's media driver, SHARED
+//! threading) and real gRPC: the test plays three gateways and the operator.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use crossbar_api::proto;
+use crossbar_sbe::{self as sbe, Message};
+
+const P100_00: i64 = 1_000_000;
+const P100_01: i64 = 1_000_100;
+
+/// Books: NASDAQ 100.00 x 100, BX 100.01 x 300, PSX 100.00 x 50 (asks); bids 99.90.
+fn publish_books(gw: &mut Gateways, seq: u64) {
+    gw.top(0, 1, seq, (999_000, 100), (P100_00, 100));
+    gw.top(0, 2, seq, (999_000, 100), (P100_01, 300));
+    gw.top(0, 3, seq, (999_000, 100), (P100_00, 50));
+}
+
+fn start(test: &str) -> (tempfile::TempDir, Gateways, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = Gateways::start(test);
+    let config = write_config(dir.path(), &gw.aeron);
+    (dir, gw, config)
+}
+
+#[test]
+fn sweep_fills_positions_kill_switch_heartbeat_loss_and_auth() {
+    let (_dir, mut gw, config) = start("agg-e2e");
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    // Start-up credit reaches every gateway.
+    for g in 1..=3 {
+        gw.until(g, "start-up credit", |_| true);
+        let grants = gw.drain(g, Duration::from_millis(300));
+        assert!(
+            grants
+                .iter()
+                .all(|m| matches!(m, Message::CreditGrant(c) if c.gateway_id.0 == g as u16)),
+            "{grants:?}"
+        );
+    }
+    op.wait_venues(&["NASDAQ", "BX", "PSX"], proto::SessionState::Connected);
+    publish_books(&mut gw, 1);
+    std::thread::sleep(Duration::from_millis(200));
+
+    // Unauthenticated Submit is refused and nothing is sent.
+    let err = op
+        .submit(
+            submit_request("no-token", 200, P100_01, true, proto::Strategy::Sweep),
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unauthenticated, "{err:?}");
+    for g in 1..=3 {
+        let got = gw.drain(g, Duration::from_millis(200));
+        assert!(children(&got).is_empty(), "gateway {g} got {got:?}");
+    }
+
+    // An IOC sweep of 200 @ 100.01: 100 @ 100.00 on NASDAQ (larger size first), 50 @ 100.00
+    // on PSX, then 50 @ 100.01 on BX.
+    let parent = op
+        .submit(
+            submit_request("sweep-1", 200, P100_01, true, proto::Strategy::Sweep),
+            true,
+        )
+        .unwrap();
+    assert_eq!(parent.qty, 200);
+    let pid = parent.parent_order_id;
+    let mut sent = Vec::new();
+    for (g, price, qty) in [
+        (1usize, P100_00, 100u32),
+        (2, P100_01, 50),
+        (3, P100_00, 50),
+    ] {
+        let msgs = gw.until(g, "a child order", |m| !children(m).is_empty());
+        let c = children(&msgs);
+        assert_eq!(c.len(), 1, "{msgs:?}");
+        let expected = child(
+            c[0].order_id,
+            pid,
+            g as u16,
+            price,
+            qty,
+            true,
+            c[0].timestamp_ns,
+        );
+        assert_eq!(c[0], expected);
+        sent.push(c[0]);
+    }
+    // Fills come back: the parent fills, positions follow.
+    for c in &sent {
+        gw.report(c, sbe::ExecType::New, 0, 0, 0);
+        gw.report(c, sbe::ExecType::Fill, c.qty.0, c.price.0, c.qty.0);
+    }
+    let filled = op.wait_parent(pid, "filled", |p| {
+        p.state == proto::ParentState::Filled as i32
+    });
+    assert_eq!((filled.cum_qty, filled.leaves_qty), (200, 0));
+    assert_eq!(
+        filled.avg_price,
+        (100 * P100_00 + 50 * P100_00 + 50 * P100_01) / 200
+    );
+    assert_eq!(filled.children.len(), 3);
+    assert!(filled
+        .children
+        .iter()
+        .all(|c| c.state == proto::ChildState::Filled as i32));
+    let positions = op.positions();
+    let aapl = positions
+        .positions
+        .iter()
+        .find(|p| p.instrument_symbol == "AAPL")
+        .expect("AAPL position");
+    assert_eq!((aapl.net_qty, aapl.bought_qty), (200, 200));
+    assert_eq!(aapl.by_venue.len(), 3);
+
+    // A Day Post parent rests one child; the kill switch cancels it and reaches every gateway.
+    let day = op
+        .submit(
+            submit_request("post-1", 100, 990_000, false, proto::Strategy::Post),
+            true,
+        )
+        .unwrap();
+    let mut resting = None;
+    for g in 1..=3 {
+        let got = gw.drain(g, Duration::from_millis(300));
+        if let Some(c) = children(&got).first() {
+            assert_eq!(
+                (c.parent_order_id.0, c.qty.0, c.price.0),
+                (day.parent_order_id, 100, 990_000)
+            );
+            resting = Some((g, *c));
+        }
+    }
+    let (rg, rc) = resting.expect("the post child");
+    gw.report(&rc, sbe::ExecType::New, 0, 0, 0);
+    let status = op.kill(true);
+    assert_eq!(status.active.len(), 1);
+    assert_eq!(status.active[0].reason, "test halt");
+    for g in 1..=3 {
+        let got = gw.until(g, "the kill switch", |m| {
+            m.iter().any(|x| matches!(x, Message::KillSwitch(_)))
+        });
+        let Some(Message::KillSwitch(k)) = got.iter().find(|x| matches!(x, Message::KillSwitch(_)))
+        else {
+            unreachable!()
+        };
+        assert!(k.active && k.scope == sbe::KillSwitchScope::All && k.reason == "test halt");
+        if g == rg {
+            let more = if got.iter().any(|x| matches!(x, Message::CancelOrder(_))) {
+                got
+            } else {
+                gw.until(g, "the cancel", |m| {
+                    m.iter().any(|x| matches!(x, Message::CancelOrder(_)))
+                })
+            };
+            let cancel = more.iter().find_map(|x| match x {
+                Message::CancelOrder(c) => Some(*c),
+                _ => None,
+            });
+            assert_eq!(
+                cancel.map(|c| (c.order_id, c.leave_qty.0)),
+                Some((rc.order_id, 0))
+            );
+        }
+    }
+    gw.report(&rc, sbe::ExecType::Canceled, 0, 0, 0);
+    op.wait_parent(day.parent_order_id, "canceled", |p| {
+        p.state == proto::ParentState::Canceled as i32
+    });
+    let refused = op
+        .submit(
+            submit_request("while-killed", 10, P100_01, true, proto::Strategy::Sweep),
+            true,
+        )
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+    assert!(refused.message().contains("code=KillSwitch"), "{refused:?}");
+    op.kill(false);
+    for g in 1..=3 {
+        gw.until(g, "the release", |m| {
+            m.iter()
+                .any(|x| matches!(x, Message::KillSwitch(k) if !k.active))
+        });
+    }
+
+    // BX's heartbeats stop: it leaves routing; a sweep that would have used it does not.
+    gw.heartbeats.set(2, false);
+    op.wait_venues(&["BX"], proto::SessionState::HeartbeatLost);
+    op.wait_venues(&["NASDAQ", "PSX"], proto::SessionState::Connected);
+    publish_books(&mut gw, 2);
+    std::thread::sleep(Duration::from_millis(100));
+    let p2 = op
+        .submit(
+            submit_request("sweep-2", 200, P100_01, true, proto::Strategy::Sweep),
+            true,
+        )
+        .unwrap();
+    let n = children(&gw.until(1, "a child", |m| !children(m).is_empty()));
+    let p = children(&gw.until(3, "a child", |m| !children(m).is_empty()));
+    assert_eq!((n[0].qty.0, p[0].qty.0), (100, 50));
+    let bx = gw.drain(2, Duration::from_millis(300));
+    assert!(
+        children(&bx).is_empty(),
+        "BX has no heartbeat but got {bx:?}"
+    );
+    assert_eq!(n[0].parent_order_id.0, p2.parent_order_id);
+
+    let (status, lines, stderr) = agg.terminate(DEADLINE);
+    assert!(status.success(), "exit {status:?}\n{stderr}");
+    let counters = lines
+        .iter()
+        .find(|l| l.starts_with("AGGREGATOR_COUNTERS"))
+        .expect("counters");
+    assert!(counters.contains("agg.journal_failed=0"), "{counters}");
+}
+
+#[test]
+fn sigkill_and_restart_rebuild_orders_and_positions_from_the_journal() {
+    let (_dir, mut gw, config) = start("agg-restart");
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    op.wait_venues(&["NASDAQ", "BX", "PSX"], proto::SessionState::Connected);
+    publish_books(&mut gw, 1);
+    std::thread::sleep(Duration::from_millis(200));
+    let day = op
+        .submit(
+            submit_request("post-r", 100, 990_000, false, proto::Strategy::Post),
+            true,
+        )
+        .unwrap();
+    let mut resting = None;
+    for g in 1..=3 {
+        if let Some(c) = children(&gw.drain(g, Duration::from_millis(300))).first() {
+            resting = Some(*c);
+        }
+    }
+    let rc = resting.expect("the post child");
+    gw.report(&rc, sbe::ExecType::New, 0, 0, 0);
+    gw.report(&rc, sbe::ExecType::PartialFill, 40, 990_000, 40);
+    op.wait_parent(day.parent_order_id, "partly filled", |p| p.cum_qty == 40);
+    drop(op);
+    let (status, _, _) = agg.kill();
+    assert!(!status.success());
+
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    let rebuilt = op.wait_parent(day.parent_order_id, "rebuilt", |_| true);
+    assert_eq!(rebuilt.state, proto::ParentState::PartiallyFilled as i32);
+    assert_eq!((rebuilt.cum_qty, rebuilt.leaves_qty), (40, 60));
+    assert_eq!(rebuilt.client_order_id, "post-r");
+    assert_eq!(rebuilt.children.len(), 1);
+    assert_eq!(
+        (
+            rebuilt.children[0].child_order_id,
+            rebuilt.children[0].cum_qty
+        ),
+        (rc.order_id.0, 40)
+    );
+    let aapl = op
+        .positions()
+        .positions
+        .into_iter()
+        .find(|p| p.instrument_symbol == "AAPL")
+        .unwrap();
+    assert_eq!(aapl.net_qty, 40);
+    // The rebuilt child still works: its last fill completes the parent.
+    gw.report(&rc, sbe::ExecType::Fill, 60, 990_000, 100);
+    op.wait_parent(day.parent_order_id, "filled", |p| {
+        p.state == proto::ParentState::Filled as i32
+    });
+    // Ids continue after the highest journaled one; a reused client order id is refused.
+    let dup = op
+        .submit(
+            submit_request("post-r", 1, 990_000, false, proto::Strategy::Post),
+            true,
+        )
+        .unwrap_err();
+    assert_eq!(dup.code(), tonic::Code::AlreadyExists, "{dup:?}");
+    let next = op
+        .submit(
+            submit_request("post-r2", 10, 990_000, false, proto::Strategy::Post),
+            true,
+        )
+        .unwrap();
+    assert!(
+        next.parent_order_id > rc.order_id.0,
+        "{} <= {}",
+        next.parent_order_id,
+        rc.order_id.0
+    );
+    let (status, _, stderr) = agg.terminate(DEADLINE);
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn bad_config_exits_2_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let aeron = crossbar_integration_tests::aeron_dir("agg-bad");
+    let text =
+        config_toml(&aeron, &dir.path().join("j")).replace("name = \"BX\"", "name = \"b x\"");
+    let path = crossbar_integration_tests::write_file(dir.path(), "bad.toml", &text);
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_crossbar-aggregator"));
+    let p = crossbar_integration_tests::ChildProcess::spawn(
+        "aggregator",
+        bin,
+        &["--config", path.to_str().unwrap()],
+        &[],
+    );
+    let (status, _, stderr) = p.wait(DEADLINE);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("CONFIG_INVALID key=venues[1].name"),
+        "{stderr}"
+    );
+    let typo = crossbar_integration_tests::write_file(
+        dir.path(),
+        "typo.toml",
+        "instrumnets = [\"AAPL\"]\n",
+    );
+    let p = crossbar_integration_tests::ChildProcess::spawn(
+        "aggregator",
+        bin,
+        &["--config", typo.to_str().unwrap()],
+        &[],
+    );
+    let (status, _, stderr) = p.wait(DEADLINE);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("instrumnets"), "{stderr}");
+}
+
+fn aapl_limits(max_order_qty: u32) -> proto::InstrumentLimits {
+    proto::InstrumentLimits {
+        instrument_symbol: "AAPL".into(),
+        max_order_qty,
+        max_order_notional: 50_000 * 10_000,
+        max_position: 2_000,
+        price_collar_bps: 300,
+        max_orders_per_second: 25,
+    }
+}
+
+#[test]
+fn limits_set_is_journaled_published_to_every_gateway_and_judges_the_next_parent() {
+    let (_dir, mut gw, config) = start("agg-limits");
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    op.wait_venues(&["NASDAQ", "BX", "PSX"], proto::SessionState::Connected);
+    publish_books(&mut gw, 1);
+    std::thread::sleep(Duration::from_millis(200));
+    let configured = op.get_limits();
+    assert_eq!(configured.version, 1);
+    let symbols: Vec<&str> = configured
+        .instruments
+        .iter()
+        .map(|l| l.instrument_symbol.as_str())
+        .collect();
+    assert_eq!(symbols, ["AAPL", "MSFT"]);
+    let msft = configured.instruments[1].clone();
+    assert_eq!(
+        (
+            msft.max_order_qty,
+            msft.price_collar_bps,
+            msft.max_orders_per_second
+        ),
+        (10_000, 500, 1_000)
+    );
+
+    // Without a token: refused, nothing changes, nothing is sent.
+    let request = proto::SetLimitsRequest {
+        instruments: vec![aapl_limits(50)],
+        expected_version: 1,
+    };
+    let err = op.set_limits(request.clone(), false).unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unauthenticated, "{err:?}");
+    assert_eq!(op.get_limits(), configured);
+    for g in 1..=3 {
+        let got = gw.drain(g, Duration::from_millis(200));
+        assert!(
+            !got.iter().any(|m| matches!(m, Message::RiskLimits(_))),
+            "gateway {g} got {got:?}"
+        );
+    }
+
+    // With a token: version 2 in the reply and in Limits.Get.
+    let set = op.set_limits(request.clone(), true).unwrap();
+    assert_eq!(set.version, 2);
+    assert_eq!(set.instruments, vec![aapl_limits(50), msft.clone()]);
+    assert_eq!(op.get_limits(), set);
+
+    // Every gateway's orders stream (1101..1103) gets the whole table under version 2.
+    for g in 1..=3 {
+        let got = gw.until(g, "RiskLimits", |m| {
+            m.iter().any(|x| matches!(x, Message::RiskLimits(_)))
+        });
+        let Some(Message::RiskLimits(l)) = got.iter().find(|x| matches!(x, Message::RiskLimits(_)))
+        else {
+            unreachable!()
+        };
+        assert_eq!(l.version, 2);
+        let entries: Vec<_> = l
+            .limits
+            .iter()
+            .map(|e| {
+                (
+                    e.instrument_id.0,
+                    e.max_order_qty.0,
+                    e.max_order_notional,
+                    e.max_position,
+                    e.price_collar_bps,
+                    e.max_orders_per_second,
+                )
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            vec![
+                (0, 50, 50_000 * 10_000, 2_000, 300, 25),
+                (
+                    1,
+                    msft.max_order_qty,
+                    msft.max_order_notional,
+                    msft.max_position,
+                    msft.price_collar_bps,
+                    msft.max_orders_per_second
+                ),
+            ]
+        );
+    }
+
+    // The same expected version again is stale now.
+    let stale = op.set_limits(request, true).unwrap_err();
+    assert_eq!(stale.code(), tonic::Code::FailedPrecondition, "{stale:?}");
+    assert!(
+        stale.message().contains("code=VersionMismatch"),
+        "{stale:?}"
+    );
+    assert_eq!(op.get_limits().version, 2);
+
+    // A parent above the new max order qty is refused; one at it is accepted.
+    let refused = op
+        .submit(
+            submit_request("too-big", 51, P100_01, true, proto::Strategy::Sweep),
+            true,
+        )
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+    assert!(
+        refused.message().contains("code=MaxOrderQty"),
+        "{refused:?}"
+    );
+    assert!(
+        refused.message().contains("ROUTER_RISK_MAX_ORDER_QTY"),
+        "{refused:?}"
+    );
+    op.submit(
+        submit_request("at-limit", 50, P100_01, true, proto::Strategy::Sweep),
+        true,
+    )
+    .unwrap();
+
+    // The change is in the journal: a restart comes back with version 2.
+    drop(op);
+    let (status, _, _) = agg.kill();
+    assert!(!status.success());
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    assert_eq!(op.get_limits(), set);
+    let (status, lines, stderr) = agg.terminate(DEADLINE);
+    assert!(status.success(), "{stderr}");
+    let counters = lines
+        .iter()
+        .find(|l| l.starts_with("AGGREGATOR_COUNTERS"))
+        .expect("counters");
+    assert!(counters.contains("agg.journal_failed=0"), "{counters}");
+}
