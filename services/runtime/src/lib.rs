@@ -11,6 +11,8 @@
 //! - [`config`]: typed configuration from a TOML file plus `CROSSBAR_` environment overrides
 //!   (figment); a bad file or value is an error naming the key and the reason.
 //! - [`logging`]: tracing-subscriber set-up, human or JSON, level from config or `RUST_LOG`.
+//! - [`process`]: the start (config, logging, signals; exit 2 on bad config) and the counter
+//!   dump at exit that every process binary shares.
 //! - [`shutdown`]: SIGINT/SIGTERM turned into a flag the main loop checks.
 //! - [`counters`]: named monotonic counters (atomic, lock-free) that agents bump on the hot
 //!   path and operators read off it.
@@ -22,6 +24,7 @@ pub mod config;
 pub mod counters;
 pub mod idle;
 pub mod logging;
+pub mod process;
 pub mod shutdown;
 
 pub use agent::{Agent, AgentRunner, CompositeAgent, RunnerStats};
