@@ -14,6 +14,9 @@ trap 'rm -f "$log"' EXIT
 # Unit, integration and doc tests of every crate (benchmarks are compiled by CI's clippy run and
 # run by hand: see docs/benchmarks.md). Tests start Aeron media drivers and child processes, so
 # test threads are capped for a 2-core machine.
+# Every binary first, with the workspace's unified features: tests that start real processes
+# find them next to their own executables and never start a nested build.
+cargo build --workspace --bins
 set +e
 cargo test --workspace --no-fail-fast "$@" -- --test-threads="${CROSSBAR_TEST_THREADS:-2}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

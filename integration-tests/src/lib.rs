@@ -2,9 +2,10 @@
 //!
 //! A small harness for tests that run Crossbar's real binaries as separate processes over
 //! real sockets and real Aeron: [`binary`] finds (or builds) a workspace binary,
-//! [`ChildProcess`] starts one with captured output and stops it with SIGTERM or SIGKILL,
-//! [`free_udp_port`] finds loopback ports, [`aeron_dir`] gives each test its own Aeron
-//! directory under `/dev/shm`. The tests themselves are in `tests/`.
+//! [`ChildProcess`] starts one with captured output and stops it with SIGTERM or SIGKILL
+//! (SIGKILL when dropped unstopped, e.g. by a failing test), [`free_udp_port`] and
+//! [`free_tcp_port`] find loopback ports, [`aeron_dir`] gives each test its own Aeron directory
+//! under `/dev/shm`. The tests themselves are in `tests/`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -14,8 +15,10 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-/// Path of the workspace binary `name` of package `package`, built with `cargo build` if it is
-/// not next to the running test executable (e.g. when only this package's tests were built).
+/// Path of the workspace binary `name` of package `package`. `ops/test.sh` builds every
+/// workspace binary first (`cargo build --workspace --bins`); when a test is run on its own and
+/// the binary is missing, the same command is run here, so the binaries are built with the
+/// workspace's unified features and nothing (rusteron's C build above all) is compiled twice.
 ///
 /// # Panics
 /// If the build fails: a test cannot run without the binary it tests.
@@ -31,14 +34,14 @@ pub fn binary(package: &str, name: &str) -> PathBuf {
     if !path.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-p", package, "--bin", name]);
+        cmd.args(["build", "--workspace", "--bins"]);
         if release {
             cmd.arg("--release");
         }
         let status = cmd.status().expect("run cargo build");
         assert!(
             status.success(),
-            "cargo build -p {package} --bin {name} failed"
+            "cargo build --workspace --bins failed (needed for {package}'s {name})"
         );
     }
     assert!(
@@ -53,6 +56,13 @@ pub fn binary(package: &str, name: &str) -> PathBuf {
 pub fn free_udp_port() -> u16 {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind loopback");
     socket.local_addr().expect("local addr").port()
+}
+
+/// A loopback TCP port that was free a moment ago (bind to port 0, read it, release it), for a
+/// server whose address another process must be configured with before the server starts.
+pub fn free_tcp_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    listener.local_addr().expect("local addr").port()
 }
 
 /// A fresh Aeron directory path for one test, under `/dev/shm` (the driver creates it).
@@ -78,7 +88,7 @@ pub struct ChildProcess {
     child: Child,
     stdout: Receiver<String>,
     stdout_seen: Vec<String>,
-    stderr: std::thread::JoinHandle<String>,
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl ChildProcess {
@@ -118,7 +128,7 @@ impl ChildProcess {
             child,
             stdout: rx,
             stdout_seen: Vec::new(),
-            stderr,
+            stderr: Some(stderr),
         }
     }
 
@@ -137,10 +147,21 @@ impl ChildProcess {
                         return line;
                     }
                 }
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                Err(e) => {
                     let _ = self.child.kill();
+                    let status = self.child.wait().ok();
+                    // The process is gone: its stderr (why it stopped) is complete now.
+                    let stderr = self
+                        .stderr
+                        .take()
+                        .and_then(|t| t.join().ok())
+                        .unwrap_or_default();
+                    let what = match e {
+                        RecvTimeoutError::Timeout => format!("within {timeout:?}"),
+                        RecvTimeoutError::Disconnected => format!("before exiting ({status:?})"),
+                    };
                     panic!(
-                        "{}: no line containing {needle:?} within {timeout:?}; stdout so far:\n{}",
+                        "{}: no line containing {needle:?} {what}; stdout so far:\n{}\nstderr:\n{stderr}",
                         self.name,
                         self.stdout_seen.join("\n")
                     );
@@ -179,8 +200,23 @@ impl ChildProcess {
         };
         let mut lines = std::mem::take(&mut self.stdout_seen);
         lines.extend(self.stdout.iter());
-        let stderr = self.stderr.join().unwrap_or_default();
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default();
         (status, lines, stderr)
+    }
+}
+
+impl Drop for ChildProcess {
+    /// A child still running when its handle goes away (a test failed before stopping it) is
+    /// killed and reaped, so no process outlives its test.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
