@@ -129,12 +129,15 @@ fn a_dropped_range_is_re_requested_from_the_venue_and_the_books_still_match() {
         "{counters}"
     );
     assert!(counters["venue_feed.request.received"].as_u64().unwrap() >= 1);
+    // Only the hole is re-sent: the burst behind it waits in the gateway's reorder arena
+    // (slack for a timed-out request sent again on a busy machine).
+    let resent = counters["venue_feed.request.messages_resent"]
+        .as_u64()
+        .unwrap();
     assert!(
-        counters["venue_feed.request.messages_resent"]
-            .as_u64()
-            .unwrap()
-            > to - from,
-        "{counters}"
+        (to - from + 1..=5 * (to - from + 1)).contains(&resent),
+        "{resent} messages re-sent for a {}-message hole: {counters}",
+        to - from + 1
     );
     let gw = p.stop();
     assert_eq!(gw["feed.gaps_opened"], gaps, "{gw:?}");

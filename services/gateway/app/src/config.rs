@@ -123,9 +123,11 @@ pub struct FeedSection {
     pub session: Option<String>,
     /// First sequence number expected. Default 1.
     pub first_sequence_number: u64,
-    /// Reorder buffer slots. Default 1,024.
+    /// Most packets held in the reorder buffer while a gap is open. Default 16,384.
     pub reorder_packets: usize,
-    /// Bytes per reorder slot. Default 1,472.
+    /// Bytes of the reorder buffer, packets packed back to back. Default 1,507,328.
+    pub reorder_bytes: usize,
+    /// Largest packet the reorder buffer holds, bytes. Default 1,472.
     pub packet_bytes_max: usize,
     /// Datagrams read per socket per duty cycle. Default 64.
     pub datagrams_per_cycle: usize,
@@ -145,7 +147,8 @@ impl Default for FeedSection {
             request_server: SocketAddr::from(([127, 0, 0, 1], 26_101)),
             session: None,
             first_sequence_number: 1,
-            reorder_packets: 1_024,
+            reorder_packets: 16_384,
+            reorder_bytes: 1_507_328,
             packet_bytes_max: 1_472,
             datagrams_per_cycle: 64,
             max_count_per_request: 1_000,

@@ -217,6 +217,7 @@ fn feed(config: &GatewayConfig) -> Result<MoldFeedConfig, ConfigInvalid> {
     };
     let limits = FeedLimits {
         reorder_packets: f.reorder_packets,
+        reorder_bytes: f.reorder_bytes,
         packet_bytes_max: f.packet_bytes_max,
         datagrams_per_cycle: f.datagrams_per_cycle,
     };

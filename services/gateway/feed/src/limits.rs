@@ -8,9 +8,12 @@ use crate::FeedError;
 /// Sizes of the feed handler's pre-allocated buffers and the per-cycle work bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FeedLimits {
-    /// Out-of-order packets held while a gap is open (slots of the reorder buffer). Packets
-    /// ahead of the gap beyond this are dropped and recovered by re-request instead.
+    /// Most out-of-order packets held while a gap is open. Packets ahead of the gap beyond
+    /// this (or beyond `reorder_bytes`) are dropped and recovered by re-request instead.
     pub reorder_packets: usize,
+    /// Bytes of the reorder arena, packets packed back to back (a one-message ITCH packet
+    /// takes ~40 bytes). At least `packet_bytes_max`.
+    pub reorder_bytes: usize,
     /// Largest downstream packet kept in the reorder buffer, bytes (1,472 for a 1,500-byte
     /// Ethernet MTU). Larger packets are still delivered in order, just never buffered.
     pub packet_bytes_max: usize,
@@ -19,10 +22,12 @@ pub struct FeedLimits {
 }
 
 impl Default for FeedLimits {
-    /// 1,024 reorder slots of 1,472 bytes (1.5 MB), 64 datagrams per socket per cycle.
+    /// 16,384 reorder packets in 1,507,328 bytes (1,024 full 1,472-byte packets, or ~37,000
+    /// one-message ITCH packets), 64 datagrams per socket per cycle.
     fn default() -> Self {
         Self {
-            reorder_packets: 1_024,
+            reorder_packets: 16_384,
+            reorder_bytes: 1_507_328,
             packet_bytes_max: 1_472,
             datagrams_per_cycle: 64,
         }
@@ -30,8 +35,10 @@ impl Default for FeedLimits {
 }
 
 impl FeedLimits {
-    /// Most reorder slots accepted.
-    pub const REORDER_PACKETS_MAX: usize = 1 << 16;
+    /// Most reorder packets accepted.
+    pub const REORDER_PACKETS_MAX: usize = 1 << 20;
+    /// Largest reorder arena accepted, bytes (256 MiB).
+    pub const REORDER_BYTES_MAX: usize = 1 << 28;
     /// Most datagrams per socket per cycle accepted.
     pub const DATAGRAMS_PER_CYCLE_MAX: usize = 1 << 16;
 
@@ -53,6 +60,12 @@ impl FeedLimits {
             UDP_PAYLOAD_MAX as u64,
         )?;
         check(
+            "reorder_bytes",
+            self.reorder_bytes as u64,
+            self.packet_bytes_max as u64,
+            Self::REORDER_BYTES_MAX as u64,
+        )?;
+        check(
             "datagrams_per_cycle",
             self.datagrams_per_cycle as u64,
             1,
@@ -60,12 +73,6 @@ impl FeedLimits {
         )
     }
 }
-
-// The reorder buffer is one allocation of `reorder_packets * packet_bytes_max` bytes: at the
-// maxima it must still be a valid allocation size (no overflow, at most isize::MAX).
-const _: () = assert!(
-    (FeedLimits::REORDER_PACKETS_MAX as u64) * (UDP_PAYLOAD_MAX as u64) <= isize::MAX as u64
-);
 
 /// How gaps are re-requested from the venue's MoldUDP64 request server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

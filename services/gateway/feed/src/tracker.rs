@@ -22,8 +22,9 @@
 //! | Failed, Ended | anything | unchanged, ignored |
 //!
 //! ## Out-of-order policy
-//! Packets ahead of `expected` are copied into a bounded reorder buffer
-//! ([`crate::FeedLimits::reorder_packets`] slots). When it is full, later packets are dropped
+//! Packets ahead of `expected` are copied into a bounded reorder buffer (at most
+//! [`crate::FeedLimits::reorder_packets`] packets in [`crate::FeedLimits::reorder_bytes`]
+//! bytes, packed back to back). When it is full, later packets are dropped
 //! (counted) and the gap simply extends to the highest sequence number seen: the re-request
 //! covers them. Failed is terminal: the book built from this session can no longer be trusted,
 //! so the handler keeps it stale (fail closed) until it is rebuilt from another source.
@@ -145,7 +146,7 @@ pub struct SequenceTracker {
 impl SequenceTracker {
     /// A tracker expecting `first_sequence_number` next (1 at the start of a MoldUDP64
     /// session) of `session` (`None`: adopt the first packet's session). Allocates the reorder
-    /// buffer (`limits.reorder_packets × limits.packet_bytes_max` bytes) once.
+    /// buffer (`limits.reorder_bytes` bytes and `limits.reorder_packets` entries) once.
     ///
     /// # Errors
     /// [`crate::FeedError::InvalidLimits`] when `limits` or `policy` is out of range.
@@ -164,7 +165,11 @@ impl SequenceTracker {
             expected: first_sequence_number,
             highest_seen: first_sequence_number,
             end_of_session: None,
-            buffer: ReorderBuffer::new(limits.reorder_packets, limits.packet_bytes_max),
+            buffer: ReorderBuffer::new(
+                limits.reorder_packets,
+                limits.reorder_bytes,
+                limits.packet_bytes_max,
+            ),
             counters: TrackerCounters::default(),
         })
     }
@@ -261,7 +266,7 @@ impl SequenceTracker {
     /// settled then (e.g. back to Live when the gap is closed).
     pub fn pop_ready(&mut self) -> Option<(&[u8], u16)> {
         loop {
-            let Some((slot, first, next)) = self.buffer.take_ready(self.expected) else {
+            let Some((range, first, next)) = self.buffer.take_ready(self.expected) else {
                 self.reevaluate();
                 return None;
             };
@@ -271,7 +276,7 @@ impl SequenceTracker {
             }
             let skip = self.expected - first;
             self.expected = next;
-            return Some((self.buffer.bytes(slot), skip as u16));
+            return Some((self.buffer.bytes(range), skip as u16));
         }
     }
 

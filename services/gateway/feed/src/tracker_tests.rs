@@ -19,6 +19,7 @@ fn policy() -> RecoveryPolicy {
 fn tracker_with(reorder_packets: usize) -> SequenceTracker {
     let limits = FeedLimits {
         reorder_packets,
+        reorder_bytes: 1_472 * 16,
         packet_bytes_max: 1_472,
         datagrams_per_cycle: 8,
     };
@@ -355,4 +356,30 @@ fn sequence_overflow_is_dropped_not_wrapped() {
     let p = Packet::parse(&bytes).unwrap();
     assert_eq!(t.on_packet(&p.header, &bytes), Verdict::Dropped);
     assert_eq!(t.state(), FeedState::Live);
+}
+
+/// A gap followed by a burst of one-message packets far beyond 1,024 packets: the arena packs
+/// them, nothing is dropped, and one request for exactly the hole recovers everything.
+#[test]
+fn a_burst_of_small_packets_behind_a_gap_is_buffered_and_only_the_hole_is_requested() {
+    let limits = FeedLimits::default();
+    let mut t = SequenceTracker::new(None, 1, limits, policy()).unwrap();
+    feed(&mut t, &data(1, 1));
+    // 2..=201 lost; 202..=10_201 arrive, one message per packet.
+    for s in 202..10_202 {
+        assert_eq!(feed(&mut t, &data(s, 1)).0, Verdict::Buffered, "{s}");
+    }
+    assert_eq!(t.counters().dropped, 0);
+    // The policy allows 100 per request: two requests, each for the rest of the hole only.
+    let request = t.poll(0).unwrap();
+    assert_eq!((request.sequence_number, request.requested_count), (2, 100));
+    assert_eq!(feed(&mut t, &data(2, 100)).1, seqs(2..102));
+    let request = t.poll(1).unwrap();
+    assert_eq!(
+        (request.sequence_number, request.requested_count),
+        (102, 100)
+    );
+    assert_eq!(feed(&mut t, &data(102, 100)).1, seqs(102..10_202));
+    assert_eq!(t.state(), FeedState::Live);
+    assert_eq!(t.counters().requests_sent, 2);
 }
