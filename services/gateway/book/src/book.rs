@@ -1,6 +1,7 @@
 //! The order-by-order book: instruments in one dense array (each record holding its stale
 //! flag, last trade and the best levels of both sides inline, see [`crate::levels`]), orders in
-//! a slab of 32-byte records, order refs in a [`RefMap`], each level a FIFO queue of its orders.
+//! a slab of 32-byte records, order refs in an `OrderRefs` (a direct-indexed window over recent
+//! references, a [`crate::RefMap`] for the rest), each level a FIFO queue of its orders.
 
 use crossbar_model::{InstrumentId, Price, Qty, Side};
 
@@ -8,7 +9,8 @@ use crate::error::{BookError, Resource};
 use crate::ladder::LevelSlot;
 use crate::levels::{Overflow, SideMut, SideRef, Window, WINDOW};
 use crate::limits::BookLimits;
-use crate::ref_map::{InsertError, RefMap};
+use crate::ref_map::InsertError;
+use crate::ref_window::OrderRefs;
 use crate::update::{
     BookCounters, Level, LevelAction, LevelUpdate, OrderView, Reduction, Replaced, TopOfBook,
 };
@@ -21,6 +23,8 @@ const ASK: usize = 1;
 /// Bit of [`Order::inst_side`] set for an ask-side order (instrument ids are below 2^24).
 const ASK_BIT: u32 = 1 << 31;
 const _: () = assert!(BookLimits::INSTRUMENTS_MAX < ASK_BIT);
+// `key_of` and `Order::inst_side` compute the side's mask and bit from `ASK == 1`.
+const _: () = assert!(ASK == 1 && BID == 0 && ASK_BIT == (ASK as u32) << 31);
 
 /// A resting order in the slab (32 bytes, two to a cache line). `prev`/`next` link its
 /// level's FIFO queue; for a free slot `next` links the free list.
@@ -68,6 +72,8 @@ struct InstrumentBook {
     sides: [Window; 2],
 }
 
+const _: () = assert!(std::mem::size_of::<InstrumentBook>() == 1_216);
+
 #[inline]
 fn side_index(side: Side) -> usize {
     if side.is_sell() {
@@ -86,19 +92,22 @@ fn book_side(side: usize) -> Side {
     }
 }
 
-/// Sort key of a price on a side: see [`crate::ladder`].
+/// All ones for the ask side, zero for the bid side (`side` is `BID` or `ASK`).
+#[inline(always)]
+fn ask_mask(side: usize) -> i64 {
+    (side as i64).wrapping_neg()
+}
+
+/// Sort key of a price on a side: see [`crate::ladder`] (`!price` for asks, computed without
+/// a branch: the side is random from event to event, so a branch on it mispredicts).
 #[inline]
 fn key_of(side: usize, price: i64) -> i64 {
-    if side == ASK {
-        !price
-    } else {
-        price
-    }
+    price ^ ask_mask(side)
 }
 
 #[inline]
 fn price_of(side: usize, key: i64) -> Price {
-    Price(if side == ASK { !key } else { key })
+    Price(key ^ ask_mask(side))
 }
 
 /// Write access to side `side` of instrument `inst` (free function so that callers can keep
@@ -112,7 +121,8 @@ fn side_mut<'a>(
 ) -> SideMut<'a> {
     SideMut {
         window: &mut instruments[inst].sides[side],
-        overflow: overflow.region_mut(inst * 2 + side),
+        overflow,
+        region: inst * 2 + side,
     }
 }
 
@@ -150,16 +160,19 @@ pub struct OrderBook {
     overflow: Overflow,
     orders: Vec<Order>,
     free_head: u32,
-    refs: RefMap,
+    refs: OrderRefs,
     counters: BookCounters,
 }
 
 impl OrderBook {
-    /// Allocates a book for `limits`: one record of 1,088 bytes per instrument (flags and the
+    /// Allocates a book for `limits`: one record of 1,216 bytes per instrument (flags and the
     /// best 16 levels of each side, written now), an overflow arena of
     /// `instruments * 2 * max(levels_per_side - 16, 0) * 32` bytes for deeper levels
     /// (allocated zeroed: pages are touched only as sides go deeper than 16 levels), an order
-    /// slab of `orders * 32` bytes and a ref table of `next_pow2(2 * orders) * 16` bytes.
+    /// slab of `orders * 32` bytes, and for order references a window of
+    /// `clamp(next_pow2(orders), 64, 2^24) * 4` bytes plus a fallback table of
+    /// `next_pow2(2 * orders) * 16` bytes, both allocated zeroed (pages become resident as
+    /// they are used; the fallback holds only references outside the window).
     ///
     /// # Errors
     /// [`BookError::InvalidLimits`] when [`BookLimits::validate`] fails.
@@ -183,7 +196,7 @@ impl OrderBook {
             ),
             orders: Vec::with_capacity(limits.orders as usize),
             free_head: NIL,
-            refs: RefMap::with_capacity(limits.orders as usize),
+            refs: OrderRefs::with_capacity(limits.orders as usize),
             counters: BookCounters::default(),
         })
     }
@@ -277,7 +290,8 @@ impl OrderBook {
         let key = key_of(side, price);
         let levels = self.side_ref(inst, side);
         let found = levels.find(key);
-        if found.is_err() && levels.len() >= self.limits.levels_per_side as usize {
+        // `&`, not `&&`: whether the level exists is random, the side being full is rare.
+        if found.is_err() & (levels.len() >= self.limits.levels_per_side as usize) {
             let limit = self.limits.levels_per_side;
             return Err(self.duplicate_or(order_ref, Resource::Levels, limit, instrument));
         }
@@ -297,7 +311,7 @@ impl OrderBook {
             order_ref,
             price,
             qty,
-            inst_side: instrument.0 | if side == ASK { ASK_BIT } else { 0 },
+            inst_side: instrument.0 | ((side as u32) << 31),
             prev: NIL,
             next: NIL,
         };
@@ -362,7 +376,8 @@ impl OrderBook {
     fn side_ref(&self, inst: usize, side: usize) -> SideRef<'_> {
         SideRef {
             window: &self.instruments[inst].sides[side],
-            overflow: self.overflow.region(inst * 2 + side),
+            overflow: &self.overflow,
+            region: inst * 2 + side,
         }
     }
 
@@ -402,7 +417,14 @@ impl OrderBook {
 
     /// Removes `qty` shares from order `slot`; when none are left the order leaves its queue,
     /// the ref table and the slab, and an emptied level is removed.
+    #[inline]
     fn reduce(&mut self, slot: u32, qty: u32) -> LevelUpdate {
+        self.reduce_with(slot, qty, true)
+    }
+
+    /// [`Self::reduce`]; with `ref_resting == false` the caller has already removed the order's
+    /// reference (a delete takes it out in the same probe that finds it).
+    fn reduce_with(&mut self, slot: u32, qty: u32, ref_resting: bool) -> LevelUpdate {
         let order = self.orders[slot as usize];
         let (inst, side) = (order.instrument() as usize, order.side());
         let mut levels = side_mut(&mut self.instruments, &mut self.overflow, inst, side);
@@ -430,7 +452,9 @@ impl OrderBook {
         level.count -= 1;
         if level.count == 0 {
             levels.remove(pos);
-            self.refs.remove(order.order_ref);
+            if ref_resting {
+                self.refs.remove(order.order_ref);
+            }
             self.release_slot(slot);
             return LevelUpdate {
                 instrument: InstrumentId(order.instrument()),
@@ -453,7 +477,9 @@ impl OrderBook {
             self.orders[order.next as usize].prev = order.prev;
         }
         levels.set(pos, level);
-        self.refs.remove(order.order_ref);
+        if ref_resting {
+            self.refs.remove(order.order_ref);
+        }
         self.release_slot(slot);
         level_update(
             order.instrument(),
@@ -530,13 +556,14 @@ impl OrderBook {
     /// # Errors
     /// [`BookError::UnknownOrder`].
     pub fn delete(&mut self, order_ref: u64) -> Result<LevelUpdate, BookError> {
-        match self.lookup(order_ref) {
-            Ok(slot) => {
+        // One probe finds and removes the reference; the whole order then leaves.
+        match self.refs.remove(order_ref) {
+            Some(slot) => {
                 let qty = self.orders[slot as usize].qty;
                 self.counters.deletes += 1;
-                Ok(self.reduce(slot, qty))
+                Ok(self.reduce_with(slot, qty, false))
             }
-            Err(e) => Err(self.count_error(e)),
+            None => Err(self.count_error(BookError::UnknownOrder { order_ref })),
         }
     }
 

@@ -22,32 +22,102 @@
 
 use crate::ladder::LevelSlot;
 
-/// Levels per side kept inline in the instrument record (16 × 32 bytes = 512 bytes per side).
+/// Levels per side kept inline in the instrument record (16 keys of 8 bytes and 16 level
+/// bodies of 24 bytes per side). A power of two: the search below halves it.
 pub(crate) const WINDOW: usize = 16;
-/// Levels scanned linearly back from the best before binary search (as in the ladder).
-const LINEAR_SCAN: usize = 8;
+const _: () = assert!(WINDOW.is_power_of_two());
 
-const EMPTY_LEVEL: LevelSlot = LevelSlot {
-    key: 0,
+/// Key of the unused window slots `wlen..WINDOW`: no key is greater, so the branch-free
+/// search below never counts a pad as "below" the key it looks for.
+const KEY_PAD: i64 = i64::MAX;
+
+/// A level without its key (the key lives in [`Window::keys`]).
+#[derive(Clone, Copy, Debug)]
+struct LevelBody {
+    qty: u64,
+    count: u32,
+    head: u32,
+    tail: u32,
+}
+
+const EMPTY_BODY: LevelBody = LevelBody {
     qty: 0,
     count: 0,
     head: 0,
     tail: 0,
 };
 
-/// A side's level count and its window (the best `min(len, WINDOW)` levels).
+#[inline(always)]
+fn body(l: LevelSlot) -> LevelBody {
+    LevelBody {
+        qty: l.qty,
+        count: l.count,
+        head: l.head,
+        tail: l.tail,
+    }
+}
+
+/// A side's level count and its window (the best `min(len, WINDOW)` levels), keys apart from
+/// the rest (structure of arrays): a search reads only the 128 contiguous bytes of `keys`
+/// (two cache lines) instead of one key per 32-byte level.
 #[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
 pub(crate) struct Window {
+    /// Keys ascending, best last, in `0..wlen`; [`KEY_PAD`] in `wlen..WINDOW`.
+    keys: [i64; WINDOW],
     /// Levels on the side, window and overflow together.
     len: u32,
-    levels: [LevelSlot; WINDOW],
+    bodies: [LevelBody; WINDOW],
 }
 
 impl Window {
     pub(crate) const EMPTY: Window = Window {
+        keys: [KEY_PAD; WINDOW],
         len: 0,
-        levels: [EMPTY_LEVEL; WINDOW],
+        bodies: [EMPTY_BODY; WINDOW],
     };
+
+    #[inline(always)]
+    fn level(&self, w: usize) -> LevelSlot {
+        let b = self.bodies[w];
+        LevelSlot {
+            key: self.keys[w],
+            qty: b.qty,
+            count: b.count,
+            head: b.head,
+            tail: b.tail,
+        }
+    }
+
+    #[inline(always)]
+    fn put(&mut self, w: usize, level: LevelSlot) {
+        self.keys[w] = level.key;
+        self.bodies[w] = body(level);
+    }
+
+    /// Moves window positions `from` one place up (`up`) or down; empty ranges do nothing
+    /// (so the common case, a change at the best level, calls no `memmove`).
+    #[inline(always)]
+    fn shift(&mut self, from: std::ops::Range<usize>, to: usize) {
+        if from.start < from.end {
+            self.keys.copy_within(from.clone(), to);
+            self.bodies.copy_within(from, to);
+        }
+    }
+}
+
+/// Number of window keys below `key`: a branch-free binary search over all [`WINDOW`] keys
+/// (the pads are never below), so no branch depends on the data.
+#[inline(always)]
+fn lower_bound(keys: &[i64; WINDOW], key: i64) -> usize {
+    let mut lo = 0usize;
+    let mut len = WINDOW;
+    while len > 1 {
+        let half = len / 2;
+        lo += half * usize::from(keys[(lo + half - 1) & (WINDOW - 1)] < key);
+        len -= half;
+    }
+    lo + usize::from(keys[lo & (WINDOW - 1)] < key)
 }
 
 /// An overflow level packed in 32 bytes of `u64`s (so the arena can be allocated zeroed).
@@ -102,17 +172,22 @@ impl Overflow {
     }
 }
 
-/// Read access to one side.
+/// Read access to one side. The overflow region is sliced out of the arena only when the side
+/// has overflow levels (rare), not for every event.
 #[derive(Clone, Copy)]
 pub(crate) struct SideRef<'a> {
     pub(crate) window: &'a Window,
-    pub(crate) overflow: &'a [Packed],
+    pub(crate) overflow: &'a Overflow,
+    /// Overflow region number (instrument * 2 + book side).
+    pub(crate) region: usize,
 }
 
 /// Read and write access to one side.
 pub(crate) struct SideMut<'a> {
     pub(crate) window: &'a mut Window,
-    pub(crate) overflow: &'a mut [Packed],
+    pub(crate) overflow: &'a mut Overflow,
+    /// Overflow region number (instrument * 2 + book side).
+    pub(crate) region: usize,
 }
 
 #[inline]
@@ -121,42 +196,32 @@ fn window_len(len: usize) -> usize {
 }
 
 /// `find` over the window part: combined positions, `olen` = overflow length.
-#[inline]
-fn find_in(window: &Window, overflow: &[Packed], key: i64) -> Result<usize, usize> {
+#[inline(always)]
+fn find_in(window: &Window, overflow: &Overflow, region: usize, key: i64) -> Result<usize, usize> {
     let len = window.len as usize;
     let wlen = window_len(len);
     let olen = len - wlen;
-    if olen == 0 || key >= window.levels[0].key {
-        let levels = &window.levels[..wlen];
-        let stop = wlen.saturating_sub(LINEAR_SCAN);
-        let mut pos = wlen;
-        while pos > stop {
-            let k = levels[pos - 1].key;
-            if k == key {
-                return Ok(olen + pos - 1);
-            }
-            if k < key {
-                return Err(olen + pos);
-            }
-            pos -= 1;
-        }
-        return match levels[..stop].binary_search_by(|l| l.key.cmp(&key)) {
-            Ok(p) => Ok(olen + p),
-            Err(p) => Err(olen + p),
-        };
+    if olen != 0 && key < window.keys[0] {
+        return overflow.region(region)[..olen].binary_search_by(|p| (p[0] as i64).cmp(&key));
     }
-    overflow[..olen].binary_search_by(|p| (p[0] as i64).cmp(&key))
+    let p = lower_bound(&window.keys, key);
+    // `p <= wlen`; `&` rather than `&&` so that the test is one flag, not two branches.
+    if (p < wlen) & (window.keys[p & (WINDOW - 1)] == key) {
+        Ok(olen + p)
+    } else {
+        Err(olen + p)
+    }
 }
 
 #[inline]
-fn get_in(window: &Window, overflow: &[Packed], pos: usize) -> LevelSlot {
+fn get_in(window: &Window, overflow: &Overflow, region: usize, pos: usize) -> LevelSlot {
     let len = window.len as usize;
     let olen = len - window_len(len);
     debug_assert!(pos < len);
     if pos >= olen {
-        window.levels[pos - olen]
+        window.level(pos - olen)
     } else {
-        unpack(overflow[pos])
+        unpack(overflow.region(region)[pos])
     }
 }
 
@@ -170,13 +235,13 @@ impl SideRef<'_> {
     /// `Ok(pos)` when a level with `key` exists, else `Err(pos)` where it would be inserted.
     #[inline]
     pub(crate) fn find(&self, key: i64) -> Result<usize, usize> {
-        find_in(self.window, self.overflow, key)
+        find_in(self.window, self.overflow, self.region, key)
     }
 
     /// The level at combined position `pos` (`< len`).
     #[inline]
     pub(crate) fn get(&self, pos: usize) -> LevelSlot {
-        get_in(self.window, self.overflow, pos)
+        get_in(self.window, self.overflow, self.region, pos)
     }
 
     /// The level `index` places from the best (0 = best).
@@ -197,13 +262,13 @@ impl SideMut<'_> {
     /// See [`SideRef::find`].
     #[inline]
     pub(crate) fn find(&self, key: i64) -> Result<usize, usize> {
-        find_in(self.window, self.overflow, key)
+        find_in(self.window, self.overflow, self.region, key)
     }
 
     /// See [`SideRef::get`].
     #[inline]
     pub(crate) fn get(&self, pos: usize) -> LevelSlot {
-        get_in(self.window, self.overflow, pos)
+        get_in(self.window, self.overflow, self.region, pos)
     }
 
     /// Distance of `pos` from the best level (0 = best).
@@ -219,10 +284,10 @@ impl SideMut<'_> {
         let olen = len - window_len(len);
         debug_assert!(pos < len);
         if pos >= olen {
-            debug_assert_eq!(self.window.levels[pos - olen].key, level.key);
-            self.window.levels[pos - olen] = level;
+            debug_assert_eq!(self.window.keys[pos - olen], level.key);
+            self.window.bodies[pos - olen] = body(level);
         } else {
-            self.overflow[pos] = pack(level);
+            self.overflow.region_mut(self.region)[pos] = pack(level);
         }
     }
 
@@ -241,20 +306,22 @@ impl SideMut<'_> {
         debug_assert!(pos <= len);
         if wlen < WINDOW {
             // Room in the window, so the overflow is empty and `pos` is a window position.
-            self.window.levels.copy_within(pos..wlen, pos + 1);
-            self.window.levels[pos] = level;
+            self.window.shift(pos..wlen, pos + 1);
+            self.window.put(pos, level);
         } else if pos <= olen {
             // Below the window: a sorted insert into the overflow.
-            debug_assert!(olen < self.overflow.len(), "caller checked is_full");
-            self.overflow.copy_within(pos..olen, pos + 1);
-            self.overflow[pos] = pack(level);
+            let overflow = self.overflow.region_mut(self.region);
+            debug_assert!(olen < overflow.len(), "caller checked is_full");
+            overflow.copy_within(pos..olen, pos + 1);
+            overflow[pos] = pack(level);
         } else {
             // Into a full window: its worst level moves to the top of the overflow.
-            debug_assert!(olen < self.overflow.len(), "caller checked is_full");
-            self.overflow[olen] = pack(self.window.levels[0]);
+            let overflow = self.overflow.region_mut(self.region);
+            debug_assert!(olen < overflow.len(), "caller checked is_full");
+            overflow[olen] = pack(self.window.level(0));
             let w = pos - olen;
-            self.window.levels.copy_within(1..w, 0);
-            self.window.levels[w - 1] = level;
+            self.window.shift(1..w, 0);
+            self.window.put(w - 1, level);
         }
         self.window.len += 1;
     }
@@ -267,14 +334,18 @@ impl SideMut<'_> {
         let olen = len - wlen;
         debug_assert!(pos < len);
         if pos < olen {
-            self.overflow.copy_within(pos + 1..olen, pos);
+            self.overflow
+                .region_mut(self.region)
+                .copy_within(pos + 1..olen, pos);
         } else {
             let w = pos - olen;
             if olen == 0 {
-                self.window.levels.copy_within(w + 1..wlen, w);
+                self.window.shift(w + 1..wlen, w);
+                self.window.keys[wlen - 1] = KEY_PAD;
             } else {
-                self.window.levels.copy_within(0..w, 1);
-                self.window.levels[0] = unpack(self.overflow[olen - 1]);
+                self.window.shift(0..w, 1);
+                let top = self.overflow.region(self.region)[olen - 1];
+                self.window.put(0, unpack(top));
             }
         }
         self.window.len -= 1;
@@ -283,6 +354,7 @@ impl SideMut<'_> {
     /// Removes every level (their orders are the caller's to release).
     pub(crate) fn clear(&mut self) {
         self.window.len = 0;
+        self.window.keys = [KEY_PAD; WINDOW];
     }
 }
 
@@ -338,7 +410,8 @@ mod tests {
             let key = (x % 120) as i64 - 60;
             let mut side = SideMut {
                 window: &mut window,
-                overflow: overflow.region_mut(0),
+                overflow: &mut overflow,
+                region: 0,
             };
             match (side.find(key), model.binary_search(&key)) {
                 (Ok(p), Ok(q)) => {
@@ -363,16 +436,63 @@ mod tests {
                 (got, want) => panic!("step {step} key {key}: {got:?} vs {want:?}"),
             }
             assert_eq!(keys(&side), model, "step {step}");
+            let wlen = side.len().min(WINDOW);
+            assert!(
+                side.window.keys[wlen..].iter().all(|k| *k == KEY_PAD),
+                "pads at {step}"
+            );
             let len = side.len();
             assert!(len <= WINDOW || side.window.len as usize == len);
             let view = SideRef {
                 window: &window,
-                overflow: overflow.region(0),
+                overflow: &overflow,
+                region: 0,
             };
             for (i, k) in model.iter().rev().enumerate().take(3) {
                 assert_eq!(view.nth_from_best(i).map(|l| l.key), Some(*k));
             }
             assert_eq!(view.nth_from_best(model.len()), None);
+        }
+    }
+
+    /// The branch-free search against `binary_search` for every length of the window, keys at
+    /// the `i64` extremes included (a real key equal to the pad value must still be found).
+    #[test]
+    fn branch_free_search_matches_binary_search_at_every_length_and_extreme() {
+        let keys: Vec<i64> = vec![i64::MIN, i64::MIN + 1, -7, -1, 0, 1, 2, 5, 9, 100, 1 << 40];
+        for wlen in 0..=WINDOW {
+            let mut model: Vec<i64> = keys.iter().copied().cycle().take(wlen).collect();
+            model.sort_unstable();
+            model.dedup();
+            if wlen == WINDOW {
+                // A full window ending at the pad value itself.
+                model = (0..WINDOW as i64 - 1).map(|k| k * 3 - 20).collect();
+                model.push(i64::MAX);
+            }
+            let mut window = Window::EMPTY;
+            let mut overflow = Overflow::new(1, 0);
+            let mut side = SideMut {
+                window: &mut window,
+                overflow: &mut overflow,
+                region: 0,
+            };
+            for (i, k) in model.iter().enumerate() {
+                side.insert(i, level(*k));
+            }
+            let probes = model
+                .iter()
+                .flat_map(|k| [k.saturating_sub(1), *k, k.saturating_add(1)])
+                .chain([i64::MIN, i64::MAX, 0]);
+            for probe in probes {
+                assert_eq!(
+                    side.find(probe),
+                    model.binary_search(&probe),
+                    "wlen {wlen} probe {probe}"
+                );
+            }
+            for w in model.len()..WINDOW {
+                assert_eq!(side.window.keys[w], KEY_PAD);
+            }
         }
     }
 
@@ -385,7 +505,8 @@ mod tests {
         let mut window = Window::EMPTY;
         let mut side = SideMut {
             window: &mut window,
-            overflow: overflow.region_mut(0),
+            overflow: &mut overflow,
+            region: 0,
         };
         for k in 0..(WINDOW as i64 + 4) {
             side.insert(k as usize, level(k));

@@ -23,16 +23,19 @@
 //! Everything is sized once from [`BookLimits`] in [`OrderBook::new`]; afterwards no event
 //! allocates. When a limit is reached the event is rejected with `BOOK_CAPACITY`.
 //!
-//! * instruments: one dense array of 1,088-byte records, each holding the stale flag, last
+//! * instruments: one dense array of 1,216-byte records, each holding the stale flag, last
 //!   trade and the best 16 levels of both sides inline (the levels nearly every event touches),
 //!   so an event for a cold instrument reads one contiguous block;
 //! * orders: a slab of 32-byte records with a free list, each linked into its level's FIFO
 //!   queue (so the book keeps time priority, not just totals);
-//! * order refs: [`RefMap`], an open-addressing table (linear probing, backward-shift
+//! * order refs: a direct-indexed window over the most recent references (ITCH assigns them
+//!   in increasing order, so nearly every lookup lands there: no hash, no probe), and for
+//!   references outside it a [`RefMap`], an open-addressing table (linear probing, backward-shift
 //!   deletion, load factor at most 1/2) from the venue's sparse `u64` reference number to the
 //!   slab index;
 //! * levels: per instrument and side, sorted with the best price at the end, so the common
-//!   case (events at or near the touch) shifts and scans only a few entries; the best 16 live
+//!   case (events at or near the touch) shifts only a few entries (the best 16 keys of a side
+//!   are one 128-byte array searched without data-dependent branches); the best 16 live
 //!   in the instrument record, deeper ones in the side's region of one overflow arena that is
 //!   paged in only when used.
 //!
@@ -46,6 +49,7 @@ pub mod ladder;
 mod levels;
 mod limits;
 mod ref_map;
+mod ref_window;
 mod update;
 
 #[cfg(test)]

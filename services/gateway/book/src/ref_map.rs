@@ -18,13 +18,27 @@
 //!   probe until a rebuild, and a rebuild is an allocation and a pause on the hot path.
 //!   Backward shift keeps the table exactly as if the deleted key had never been inserted.
 
-/// Marks an empty slot (values are slab indices, always below `u32::MAX`).
-const EMPTY: u32 = u32::MAX;
+/// A slot: `[key, value + 1]`, and `[_, 0]` when empty (values are slab indices, always below
+/// `u32::MAX`). Plain `u64`s so that the table is allocated zeroed (`calloc`): its pages are
+/// touched only as entries land in them, so a large table that holds few entries (the
+/// fallback of the book's reference window) costs little resident memory.
+type Slot = [u64; 2];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Slot {
-    key: u64,
-    value: u32,
+const EMPTY_SLOT: Slot = [0, 0];
+
+#[inline(always)]
+fn slot(key: u64, value: u32) -> Slot {
+    [key, u64::from(value) + 1]
+}
+
+#[inline(always)]
+fn is_empty(s: &Slot) -> bool {
+    s[1] == 0
+}
+
+#[inline(always)]
+fn value_of(s: &Slot) -> u32 {
+    (s[1] - 1) as u32
 }
 
 /// Why [`RefMap::insert`] did not insert.
@@ -55,13 +69,7 @@ impl RefMap {
         let slot_count = (max_len * 2).next_power_of_two().max(2);
         let bits = slot_count.trailing_zeros();
         Self {
-            slots: vec![
-                Slot {
-                    key: 0,
-                    value: EMPTY
-                };
-                slot_count
-            ],
+            slots: vec![EMPTY_SLOT; slot_count],
             mask: slot_count - 1,
             bits,
             len: 0,
@@ -91,10 +99,10 @@ impl RefMap {
         let mut probe = 0;
         loop {
             let slot = self.slots[i];
-            if slot.value == EMPTY || self.distance(i, slot.key) < probe {
+            if is_empty(&slot) || self.distance(i, slot[0]) < probe {
                 return None;
             }
-            if slot.key == key {
+            if slot[0] == key {
                 return Some(i);
             }
             i = (i + 1) & self.mask;
@@ -105,7 +113,7 @@ impl RefMap {
     /// The value stored for `key`.
     #[inline]
     pub fn get(&self, key: u64) -> Option<u32> {
-        self.find(key).map(|i| self.slots[i].value)
+        self.find(key).map(|i| value_of(&self.slots[i]))
     }
 
     /// True when `key` is present.
@@ -123,7 +131,7 @@ impl RefMap {
     /// holds `max_len` entries. Either way the map is unchanged.
     #[inline]
     pub fn insert(&mut self, key: u64, value: u32) -> Result<(), InsertError> {
-        debug_assert!(value != EMPTY, "value u32::MAX is reserved");
+        debug_assert!(value != u32::MAX, "value u32::MAX is reserved");
         if self.len == self.max_len {
             return Err(if self.find(key).is_some() {
                 InsertError::Duplicate
@@ -138,28 +146,28 @@ impl RefMap {
         let mut probe = 0;
         loop {
             let slot = self.slots[i];
-            if slot.value == EMPTY {
-                self.slots[i] = Slot { key, value };
+            if is_empty(&slot) {
+                self.slots[i] = self::slot(key, value);
                 self.len += 1;
                 return Ok(());
             }
-            if slot.key == key {
+            if slot[0] == key {
                 return Err(InsertError::Duplicate);
             }
-            if self.distance(i, slot.key) < probe {
+            if self.distance(i, slot[0]) < probe {
                 break;
             }
             i = (i + 1) & self.mask;
             probe += 1;
         }
-        let mut carried = Slot { key, value };
+        let mut carried = self::slot(key, value);
         loop {
             let slot = self.slots[i];
-            if slot.value == EMPTY {
+            if is_empty(&slot) {
                 self.slots[i] = carried;
                 break;
             }
-            let resident = self.distance(i, slot.key);
+            let resident = self.distance(i, slot[0]);
             if resident < probe {
                 self.slots[i] = carried;
                 carried = slot;
@@ -177,20 +185,17 @@ impl RefMap {
     #[inline]
     pub fn remove(&mut self, key: u64) -> Option<u32> {
         let mut hole = self.find(key)?;
-        let value = self.slots[hole].value;
+        let value = value_of(&self.slots[hole]);
         loop {
             let next = (hole + 1) & self.mask;
             let slot = self.slots[next];
-            if slot.value == EMPTY || self.distance(next, slot.key) == 0 {
+            if is_empty(&slot) || self.distance(next, slot[0]) == 0 {
                 break;
             }
             self.slots[hole] = slot;
             hole = next;
         }
-        self.slots[hole] = Slot {
-            key: 0,
-            value: EMPTY,
-        };
+        self.slots[hole] = EMPTY_SLOT;
         self.len -= 1;
         Some(value)
     }

@@ -2,9 +2,10 @@
 //! obviously-correct reference model built on `BTreeMap`/`VecDeque`/`HashMap`. Every event's
 //! result (level update or error) must match exactly, and every 1,000 events all levels, all
 //! queues (time priority) and the order count are compared. Limits are small so that capacity
-//! errors, duplicates, unknown refs and overfills all occur often. Run twice: with 12 levels
+//! errors, duplicates, unknown refs and overfills all occur often. Run three times: with 12 levels
 //! per side (every level in the book's inline window of 16) and with 40 levels per side over
-//! 70 prices (levels move between the inline window and the overflow arena all the time).
+//! 70 prices (levels move between the inline window and the overflow arena all the time), and
+//! once with sparse, jumping order references (the book's reference window and its fallback).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -285,18 +286,51 @@ fn compare_all(book: &OrderBook, model: &Model, step: u64) {
     }
 }
 
+/// The reference after `r` for `pattern`.
+fn next_after(r: u64, pattern: RefPattern, rng: &mut Rng) -> u64 {
+    match pattern {
+        RefPattern::Increasing => r + 1,
+        RefPattern::Sparse => match rng.below(1_000) {
+            0 => u64::MAX - 2_000_000 - rng.below(1_000),
+            1 if r > u64::MAX / 2 => rng.below(1_000),
+            _ => {
+                let bits = rng.below(41);
+                r.saturating_add(1 + rng.below(1 << bits))
+            }
+        },
+    }
+}
+
 #[test]
 fn book_matches_reference_model_over_a_million_random_events() {
-    run(12, 30, 0xC0FF_EE00_D15E_A5E5);
+    run(12, 30, 0xC0FF_EE00_D15E_A5E5, RefPattern::Increasing);
+}
+
+/// References that jump by up to 2^40 (and sometimes to near `u64::MAX`), so the book's
+/// direct-indexed reference window keeps moving and rebasing and most keys live in its hash
+/// fallback: the map must stay exact for arbitrary references, not only ITCH-like ones.
+#[test]
+fn book_matches_reference_model_with_sparse_order_references() {
+    run(12, 30, 0x0DDB_A11C_AFE0_F00D, RefPattern::Sparse);
 }
 
 #[test]
 fn deep_book_matches_reference_model_across_the_inline_window() {
-    run(40, 70, 0x5EED_0F0D_EEDB_00C5);
+    run(40, 70, 0x5EED_0F0D_EEDB_00C5, RefPattern::Increasing);
+}
+
+/// How new order references are drawn.
+#[derive(Clone, Copy, PartialEq)]
+enum RefPattern {
+    /// Increasing by one (ITCH 5.0: unique for the day, assigned in order).
+    Increasing,
+    /// Increasing by random strides up to 2^40, one in 1,000 jumping to near `u64::MAX` and
+    /// wrapping back to small values.
+    Sparse,
 }
 
 /// `levels` per side, limit prices drawn uniformly from `price_spread` ticks.
-fn run(levels: u32, price_spread: u64, seed: u64) {
+fn run(levels: u32, price_spread: u64, seed: u64, refs: RefPattern) {
     let mut book = OrderBook::new(BookLimits {
         instruments: INSTRUMENTS,
         orders: ORDERS,
@@ -314,7 +348,7 @@ fn run(levels: u32, price_spread: u64, seed: u64) {
         // A ref that is usually live, sometimes never used, sometimes just deleted.
         let pick = |rng: &mut Rng, live: &Vec<u64>, next_ref: u64| -> u64 {
             match rng.below(20) {
-                0 => next_ref + 1_000_000,
+                0 => next_ref.wrapping_add(1_000_000),
                 1 => rng.below(next_ref.max(1)),
                 _ if !live.is_empty() => live[rng.below(live.len() as u64) as usize],
                 _ => next_ref,
@@ -335,7 +369,7 @@ fn run(levels: u32, price_spread: u64, seed: u64) {
                 } else {
                     next_ref
                 };
-                next_ref += 1;
+                next_ref = next_after(next_ref, refs, &mut rng);
                 let inst = if rng.below(200) == 0 {
                     INSTRUMENTS
                 } else {
@@ -397,8 +431,9 @@ fn run(levels: u32, price_spread: u64, seed: u64) {
                     0 => old,
                     1 => pick(&mut rng, &live, next_ref),
                     _ => {
-                        next_ref += 1;
-                        next_ref - 1
+                        let new = next_ref;
+                        next_ref = next_after(next_ref, refs, &mut rng);
+                        new
                     }
                 };
                 let got = book.replace(old, new, Price(price), Qty(qty));

@@ -1,8 +1,10 @@
 //! ITCH 5.0 messages applied to the `crossbar-book` order book: the gateway's [`FeedHandler`].
 
-use crossbar_book::{BookLimits, LevelUpdate, OrderBook};
+use crossbar_book::{BookError, BookLimits, LevelUpdate, OrderBook};
 use crossbar_itch::{ItchMessage, Stock};
-use crossbar_model::InstrumentId;
+use crossbar_model::{InstrumentId, Price, Qty, Side};
+
+mod wire;
 
 use crate::{FeedError, FeedHandler, FeedState};
 
@@ -178,6 +180,7 @@ impl BookBuilder {
     }
 
     /// The instrument of an ITCH Stock Locate, once its Stock Directory was seen.
+    #[inline]
     pub fn instrument(&self, stock_locate: u16) -> Option<InstrumentId> {
         match self.locate_to_instrument[usize::from(stock_locate)] {
             UNMAPPED => None,
@@ -214,6 +217,7 @@ impl BookBuilder {
         std::mem::take(&mut self.updates_overflowed)
     }
 
+    #[inline]
     fn record(&mut self, update: LevelUpdate) {
         if self.updates.len() < self.updates.capacity() {
             self.updates.push(update);
@@ -263,6 +267,7 @@ impl BookBuilder {
         self.counters.instruments_mapped += 1;
     }
 
+    #[inline]
     fn mapped(&mut self, stock_locate: u16) -> Option<InstrumentId> {
         let id = self.instrument(stock_locate);
         if id.is_none() {
@@ -271,67 +276,111 @@ impl BookBuilder {
         id
     }
 
+    /// Applies one decoded message (the path of [`FeedHandler::on_message`]).
     fn apply(&mut self, message: &ItchMessage) {
-        let result = match message {
-            ItchMessage::StockDirectory(m) => {
-                self.map_directory(m.header.stock_locate, m.stock);
-                Ok(())
-            }
+        match message {
+            ItchMessage::StockDirectory(m) => self.map_directory(m.header.stock_locate, m.stock),
             ItchMessage::StockTradingAction(m) => {
-                if let Some(id) = self.mapped(m.header.stock_locate) {
-                    self.halted[id.index()] = m.trading_state != b'T';
-                    self.counters.trading_actions += 1;
-                }
-                Ok(())
+                self.trading_action(m.header.stock_locate, m.trading_state)
             }
-            ItchMessage::AddOrder(m) => match self.mapped(m.header.stock_locate) {
-                Some(id) => self
-                    .book
-                    .add(m.order_reference_number, id, m.side, m.price, m.shares)
-                    .map(|u| self.record(u)),
-                None => Ok(()),
-            },
-            ItchMessage::AddOrderMpid(m) => match self.mapped(m.header.stock_locate) {
-                Some(id) => self
-                    .book
-                    .add(m.order_reference_number, id, m.side, m.price, m.shares)
-                    .map(|u| self.record(u)),
-                None => Ok(()),
-            },
-            ItchMessage::OrderExecuted(m) => self
-                .book
-                .execute(m.order_reference_number, m.executed_shares)
-                .map(|r| self.record(r.level)),
-            ItchMessage::OrderExecutedWithPrice(m) => self
-                .book
-                .execute(m.order_reference_number, m.executed_shares)
-                .map(|r| self.record(r.level)),
-            ItchMessage::OrderCancel(m) => self
-                .book
-                .cancel(m.order_reference_number, m.cancelled_shares)
-                .map(|r| self.record(r.level)),
-            ItchMessage::OrderDelete(m) => self
-                .book
-                .delete(m.order_reference_number)
-                .map(|u| self.record(u)),
-            ItchMessage::OrderReplace(m) => self
-                .book
-                .replace(
-                    m.original_order_reference_number,
-                    m.new_order_reference_number,
-                    m.price,
-                    m.shares,
-                )
-                .map(|r| {
-                    self.record(r.removed);
-                    self.record(r.added);
-                }),
-            _ => Ok(()),
-        };
-        if let Err(e) = result {
-            self.counters.book_rejects += 1;
-            tracing::debug!(error = %e, "book rejected ITCH event");
+            ItchMessage::AddOrder(m) => self.add(
+                m.header.stock_locate,
+                m.order_reference_number,
+                m.side,
+                m.price,
+                m.shares,
+            ),
+            ItchMessage::AddOrderMpid(m) => self.add(
+                m.header.stock_locate,
+                m.order_reference_number,
+                m.side,
+                m.price,
+                m.shares,
+            ),
+            ItchMessage::OrderExecuted(m) => {
+                self.execute(m.order_reference_number, m.executed_shares)
+            }
+            ItchMessage::OrderExecutedWithPrice(m) => {
+                self.execute(m.order_reference_number, m.executed_shares)
+            }
+            ItchMessage::OrderCancel(m) => {
+                self.cancel(m.order_reference_number, m.cancelled_shares)
+            }
+            ItchMessage::OrderDelete(m) => self.delete(m.order_reference_number),
+            ItchMessage::OrderReplace(m) => self.replace(
+                m.original_order_reference_number,
+                m.new_order_reference_number,
+                m.price,
+                m.shares,
+            ),
+            _ => {}
         }
+    }
+
+    /// Trading Action (ITCH 5.0 §1.2.2): halted unless the state is `T`.
+    #[inline]
+    fn trading_action(&mut self, stock_locate: u16, trading_state: u8) {
+        if let Some(id) = self.mapped(stock_locate) {
+            self.halted[id.index()] = trading_state != b'T';
+            self.counters.trading_actions += 1;
+        }
+    }
+
+    /// Add Order / Add Order with MPID (ITCH 5.0 §1.3.1–§1.3.2).
+    #[inline]
+    fn add(&mut self, stock_locate: u16, order_ref: u64, side: Side, price: Price, shares: Qty) {
+        let Some(id) = self.mapped(stock_locate) else {
+            return;
+        };
+        match self.book.add(order_ref, id, side, price, shares) {
+            Ok(u) => self.record(u),
+            Err(e) => self.rejected(e),
+        }
+    }
+
+    /// Order Executed / with Price (ITCH 5.0 §1.4.1–§1.4.2).
+    #[inline]
+    fn execute(&mut self, order_ref: u64, shares: Qty) {
+        match self.book.execute(order_ref, shares) {
+            Ok(r) => self.record(r.level),
+            Err(e) => self.rejected(e),
+        }
+    }
+
+    /// Order Cancel (ITCH 5.0 §1.4.3).
+    #[inline]
+    fn cancel(&mut self, order_ref: u64, shares: Qty) {
+        match self.book.cancel(order_ref, shares) {
+            Ok(r) => self.record(r.level),
+            Err(e) => self.rejected(e),
+        }
+    }
+
+    /// Order Delete (ITCH 5.0 §1.4.4).
+    #[inline]
+    fn delete(&mut self, order_ref: u64) {
+        match self.book.delete(order_ref) {
+            Ok(u) => self.record(u),
+            Err(e) => self.rejected(e),
+        }
+    }
+
+    /// Order Replace (ITCH 5.0 §1.4.5).
+    #[inline]
+    fn replace(&mut self, old_ref: u64, new_ref: u64, price: Price, shares: Qty) {
+        match self.book.replace(old_ref, new_ref, price, shares) {
+            Ok(r) => {
+                self.record(r.removed);
+                self.record(r.added);
+            }
+            Err(e) => self.rejected(e),
+        }
+    }
+
+    #[cold]
+    fn rejected(&mut self, e: BookError) {
+        self.counters.book_rejects += 1;
+        tracing::debug!(error = %e, "book rejected ITCH event");
     }
 
     fn set_all_stale(&mut self, stale: bool) {
@@ -346,6 +395,17 @@ impl BookBuilder {
 impl FeedHandler for BookBuilder {
     fn on_message(&mut self, _sequence_number: u64, message: &ItchMessage, _now_ns: u64) {
         self.apply(message);
+    }
+
+    /// The fused path: [`BookBuilder::on_message_bytes`].
+    #[inline]
+    fn on_message_bytes(
+        &mut self,
+        _sequence_number: u64,
+        bytes: &[u8],
+        _now_ns: u64,
+    ) -> Result<(), crossbar_itch::ItchError> {
+        BookBuilder::on_message_bytes(self, bytes)
     }
 
     /// Marks every mapped instrument stale while the feed is not current, and fresh again

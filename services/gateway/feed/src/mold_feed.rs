@@ -3,7 +3,6 @@
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 
-use crossbar_itch::decode;
 use crossbar_moldudp64::{Packet, Session, UDP_PAYLOAD_MAX};
 use crossbar_runtime::{Agent, Counter, CounterSet};
 
@@ -303,11 +302,8 @@ fn deliver<H: FeedHandler>(
     now_ns: u64,
 ) {
     for (sequence_number, data) in packet.messages().skip(usize::from(skip)) {
-        match decode(data) {
-            Ok(message) => {
-                counters.messages.increment();
-                handler.on_message(sequence_number, &message, now_ns);
-            }
+        match handler.on_message_bytes(sequence_number, data, now_ns) {
+            Ok(()) => counters.messages.increment(),
             Err(e) => {
                 counters.itch_errors.increment();
                 tracing::debug!(sequence_number, error = %e, "undecodable ITCH message");
