@@ -129,21 +129,27 @@ fn a_dropped_range_is_re_requested_from_the_venue_and_the_books_still_match() {
         "{counters}"
     );
     assert!(counters["venue_feed.request.received"].as_u64().unwrap() >= 1);
-    // Only the hole is re-sent: the burst behind it waits in the gateway's reorder arena
-    // (slack for a timed-out request sent again on a busy machine).
     let resent = counters["venue_feed.request.messages_resent"]
         .as_u64()
         .unwrap();
-    assert!(
-        (to - from + 1..=5 * (to - from + 1)).contains(&resent),
-        "{resent} messages re-sent for a {}-message hole: {counters}",
-        to - from + 1
-    );
+    assert!(resent >= to - from + 1, "{counters}");
     let gw = p.stop();
     assert_eq!(gw["feed.gaps_opened"], gaps, "{gw:?}");
     assert_eq!(gw["feed.gaps_recovered"], gaps, "{gw:?}");
     assert_eq!(gw["feed.gaps_failed"], 0, "{gw:?}");
     assert!(gw["feed.requests_sent"] >= 1, "{gw:?}");
+    // The burst behind the hole waits in the gateway's reorder arena: nothing is dropped
+    // there. With the venue's hole the only gap, only the hole is re-sent (slack for a
+    // timed-out request sent again on a busy machine); further gaps mean the kernel dropped
+    // datagrams while the gateway was descheduled, and those are re-requested too.
+    assert_eq!(gw["feed.reorder_dropped"], 0, "{gw:?}");
+    if gaps == 1 {
+        assert!(
+            resent <= 5 * (to - from + 1),
+            "{resent} messages re-sent for one {}-message hole: {counters}",
+            to - from + 1
+        );
+    }
 }
 
 /// The symbol with the most shares at its best offer, its best ask price and those shares.

@@ -490,6 +490,30 @@ impl FeedHandler for MarketData {
         }
     }
 
+    /// The feed's path: book messages go through the builder's fused decode (fields read at
+    /// fixed offsets, no decoded message); Stock Directory (`R`, ITCH 5.0 §1.2.1) and Stock
+    /// Trading Action (`H`, §1.2.2), which publish InstrumentStatus, take the decoded path.
+    ///
+    /// # Errors
+    /// [`crossbar_itch::decode`]'s errors; the message is then not applied.
+    #[inline]
+    fn on_message_bytes(
+        &mut self,
+        sequence_number: u64,
+        bytes: &[u8],
+        now_ns: u64,
+    ) -> Result<(), crossbar_itch::ItchError> {
+        if matches!(bytes.first(), Some(b'R' | b'H')) {
+            let message = crossbar_itch::decode(bytes)?;
+            self.on_message(sequence_number, &message, now_ns);
+            return Ok(());
+        }
+        self.builder.on_message_bytes(bytes)?;
+        self.last_sequence = sequence_number;
+        self.on_book_event(now_ns);
+        Ok(())
+    }
+
     fn on_feed_state(&mut self, state: FeedState, now_ns: u64) {
         self.builder.on_feed_state(state, now_ns);
         let was_gap = !self.state.is_current();
