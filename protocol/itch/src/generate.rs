@@ -17,12 +17,16 @@
 //! and adds the new one with the same side and stock. Most orders are picked for removal
 //! shortly after they were added (a recency bias) and are priced a few ticks from the stock's
 //! moving mid, as on the real feed where most orders are cancelled quickly near the touch;
-//! executions prefer the order closest to the mid among a few candidates. Prices are on a
+//! executions prefer the order closest to the mid among a few candidates. Books never lock or
+//! cross: a buy is priced at least a tick below its stock's best offer and a sell at least a
+//! tick above its best bid (on a real venue the two would have matched), whatever the mid's
+//! drift. Prices are on a
 //! one-cent grid (100 in 1/10,000 units) around per-stock reference prices between $2 and
 //! $512, and timestamps increase strictly across the day (03:05 to 20:05).
 //!
 //! Deterministic: the same [`DayConfig`] gives the same bytes on every platform.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use crossbar_model::{Price, Qty, Side};
@@ -178,6 +182,38 @@ struct Instrument {
     mid: u32,
 }
 
+/// Live orders per price of one instrument, per side: the best bid and offer that keep new
+/// orders from locking or crossing the book. Off any hot path (a load generator).
+#[derive(Clone, Debug, Default)]
+struct Quotes {
+    bids: BTreeMap<u32, u32>,
+    asks: BTreeMap<u32, u32>,
+}
+
+impl Quotes {
+    fn side(&mut self, side: Side) -> &mut BTreeMap<u32, u32> {
+        match side {
+            Side::Buy => &mut self.bids,
+            _ => &mut self.asks,
+        }
+    }
+
+    fn add(&mut self, side: Side, price: u32) {
+        *self.side(side).entry(price).or_insert(0) += 1;
+    }
+
+    fn remove(&mut self, side: Side, price: u32) {
+        let levels = self.side(side);
+        match levels.get_mut(&price) {
+            Some(1) => {
+                levels.remove(&price);
+            }
+            Some(n) => *n -= 1,
+            None => debug_assert!(false, "no live order at {price}"),
+        }
+    }
+}
+
 /// One cent in Price (4) units.
 const TICK: u32 = 100;
 /// Orders kept live at most; beyond this the generator deletes instead of adding.
@@ -212,6 +248,8 @@ pub struct DayGenerator {
     rng: Rng,
     config: DayConfig,
     instruments: Vec<Instrument>,
+    /// Per instrument, same index as `instruments`.
+    quotes: Vec<Quotes>,
     orders: Vec<LiveOrder>,
     phase: Phase,
     spin_index: u16,
@@ -232,14 +270,16 @@ impl DayGenerator {
             ..config
         };
         let mut rng = Rng(config.seed ^ 0x1cb1_7c5a_0000_0005);
-        let instruments = (0..config.instruments)
+        let instruments: Vec<Instrument> = (0..config.instruments)
             .map(|i| make_instrument(&mut rng, i))
             .collect();
+        let quotes = vec![Quotes::default(); instruments.len()];
         let body_total = config.messages.saturating_sub(config.structural_messages());
         DayGenerator {
             rng,
             config,
             instruments,
+            quotes,
             orders: Vec::with_capacity(1 << 16),
             phase: Phase::StartOfMessages,
             spin_index: 0,
@@ -281,6 +321,7 @@ impl DayGenerator {
                 mid: u32::try_from(reference_price(stock).0).unwrap_or(51_200 * TICK),
             })
             .collect();
+        generator.quotes = vec![Quotes::default(); symbols.len()];
         generator
     }
 
@@ -339,17 +380,41 @@ impl DayGenerator {
         ((skew * n) >> 20) as u16 + 1
     }
 
+    fn index(&self, locate: u16) -> usize {
+        usize::from(locate.saturating_sub(1)) % self.instruments.len()
+    }
+
     fn instrument(&mut self, locate: u16) -> &mut Instrument {
-        let index = usize::from(locate.saturating_sub(1)) % self.instruments.len();
+        let index = self.index(locate);
         &mut self.instruments[index]
     }
 
+    fn quotes(&mut self, locate: u16) -> &mut Quotes {
+        let index = self.index(locate);
+        &mut self.quotes[index]
+    }
+
+    /// A few ticks from the mid on `side`, never at or through the other side's best price.
     fn order_price(&mut self, locate: u16, side: Side) -> u32 {
         let mid = self.instrument(locate).mid;
         let ticks = self.rng.geometric(8) + u32::from(self.rng.below(2) == 0);
+        let quotes = self.quotes(locate);
         match side {
-            Side::Buy => mid.saturating_sub(ticks * TICK).max(TICK),
-            _ => mid + ticks * TICK,
+            // Sells never go below bid + 1 tick >= 2 ticks, so ask - 1 tick >= 1 tick.
+            Side::Buy => {
+                let price = mid.saturating_sub(ticks * TICK).max(TICK);
+                quotes
+                    .asks
+                    .first_key_value()
+                    .map_or(price, |(&ask, _)| price.min(ask - TICK))
+            }
+            _ => {
+                let price = mid + ticks * TICK;
+                quotes
+                    .bids
+                    .last_key_value()
+                    .map_or(price, |(&bid, _)| price.max(bid + TICK))
+            }
         }
     }
 
@@ -403,6 +468,7 @@ impl DayGenerator {
             Side::Sell
         };
         let price = self.order_price(locate, side);
+        self.quotes(locate).add(side, price);
         let shares = self.lot();
         let reference = self.next_reference;
         self.next_reference += 1;
@@ -462,6 +528,7 @@ impl DayGenerator {
             b'D' => match self.pick_order() {
                 Some(i) => {
                     let o = self.orders.swap_remove(i);
+                    self.quotes(o.locate).remove(o.side, o.price);
                     let header = self.header(o.locate, at);
                     OrderDelete {
                         header,
@@ -493,7 +560,9 @@ impl DayGenerator {
             b'U' => match self.pick_order() {
                 Some(i) => {
                     let old = self.orders[i];
+                    self.quotes(old.locate).remove(old.side, old.price);
                     let price = self.order_price(old.locate, old.side);
+                    self.quotes(old.locate).add(old.side, price);
                     let shares = self.lot();
                     let reference = self.next_reference;
                     self.next_reference += 1;
@@ -532,6 +601,7 @@ impl DayGenerator {
         let executed = lot.min(o.shares);
         if executed == o.shares {
             self.orders.swap_remove(i);
+            self.quotes(o.locate).remove(o.side, o.price);
         } else {
             self.orders[i].shares -= executed;
         }

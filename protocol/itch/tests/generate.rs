@@ -229,3 +229,134 @@ fn type_mix_follows_the_real_day() {
     assert_eq!(census.count(b'R'), u64::from(CONFIG.instruments));
     assert_eq!(census.count(b'S'), 6);
 }
+
+/// Live orders per (locate, side, price), kept from the stream alone.
+#[derive(Default)]
+struct Depth {
+    orders: HashMap<u64, (u16, Side, i64, u32)>,
+    levels: HashMap<(u16, Side), std::collections::BTreeMap<i64, u32>>,
+}
+
+impl Depth {
+    fn add(&mut self, reference: u64, locate: u16, side: Side, price: i64, shares: u32) {
+        self.orders.insert(reference, (locate, side, price, shares));
+        *self
+            .levels
+            .entry((locate, side))
+            .or_default()
+            .entry(price)
+            .or_insert(0) += 1;
+    }
+
+    fn remove(&mut self, reference: u64) -> (u16, Side, i64, u32) {
+        let o = self.orders.remove(&reference).expect("live order");
+        let levels = self.levels.get_mut(&(o.0, o.1)).unwrap();
+        let n = levels.get_mut(&o.2).unwrap();
+        *n -= 1;
+        if *n == 0 {
+            levels.remove(&o.2);
+        }
+        o
+    }
+
+    fn reduce(&mut self, reference: u64, shares: u32) {
+        let o = self.orders.get_mut(&reference).expect("live order");
+        o.3 -= shares;
+        if o.3 == 0 {
+            self.remove(reference);
+        }
+    }
+
+    /// Best bid strictly below best offer for `locate` (or a side empty).
+    fn assert_uncrossed(&self, locate: u16, at: usize) {
+        let bid = self
+            .levels
+            .get(&(locate, Side::Buy))
+            .and_then(|l| l.last_key_value());
+        let ask = self
+            .levels
+            .get(&(locate, Side::Sell))
+            .and_then(|l| l.first_key_value());
+        if let (Some((bid, _)), Some((ask, _))) = (bid, ask) {
+            assert!(
+                bid < ask,
+                "locate {locate} locked/crossed at message {at}: {bid} >= {ask}"
+            );
+        }
+    }
+}
+
+fn assert_books_never_lock_or_cross(generator: DayGenerator) -> usize {
+    let mut depth = Depth::default();
+    let mut checked = 0;
+    for (at, m) in generator.enumerate() {
+        let locate = match m {
+            ItchMessage::AddOrder(a) => {
+                let h = a.header.stock_locate;
+                depth.add(a.order_reference_number, h, a.side, a.price.0, a.shares.0);
+                h
+            }
+            ItchMessage::AddOrderMpid(f) => {
+                let h = f.header.stock_locate;
+                depth.add(f.order_reference_number, h, f.side, f.price.0, f.shares.0);
+                h
+            }
+            ItchMessage::OrderReplace(u) => {
+                let (locate, side, ..) = depth.remove(u.original_order_reference_number);
+                depth.add(
+                    u.new_order_reference_number,
+                    locate,
+                    side,
+                    u.price.0,
+                    u.shares.0,
+                );
+                locate
+            }
+            ItchMessage::OrderDelete(d) => {
+                depth.remove(d.order_reference_number);
+                continue;
+            }
+            ItchMessage::OrderCancel(x) => {
+                depth.reduce(x.order_reference_number, x.cancelled_shares.0);
+                continue;
+            }
+            ItchMessage::OrderExecuted(e) => {
+                depth.reduce(e.order_reference_number, e.executed_shares.0);
+                continue;
+            }
+            ItchMessage::OrderExecutedWithPrice(c) => {
+                depth.reduce(c.order_reference_number, c.executed_shares.0);
+                continue;
+            }
+            _ => continue,
+        };
+        depth.assert_uncrossed(locate, at);
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn books_never_lock_or_cross_across_thousands_of_instruments() {
+    assert!(assert_books_never_lock_or_cross(DayGenerator::new(CONFIG)) > 100_000);
+}
+
+/// The venue simulator's case: few symbols, so deep books whose mids drift for a long time.
+#[test]
+fn books_never_lock_or_cross_over_a_small_universe() {
+    let symbols: Vec<Stock> = [
+        "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "AVGO",
+    ]
+    .iter()
+    .map(|s| Stock::from_symbol(s).unwrap())
+    .collect();
+    for seed in [11, 22, 33] {
+        let config = DayConfig {
+            seed,
+            instruments: 0,
+            messages: 200_000,
+        };
+        let generator = DayGenerator::with_symbols(config, &symbols);
+        assert!(assert_books_never_lock_or_cross(generator) > 50_000);
+    }
+}
