@@ -6,7 +6,10 @@
 //! Sizing: parents live and finished are remembered up to `max_parents` finished ones (the
 //! oldest finished parent is forgotten first, as in the router); maps are allocated for that
 //! at start-up. A parent's child list grows when it sends a child (control-plane bookkeeping:
-//! one allocation per parent, rarely more).
+//! one allocation per parent, rarely more). The child → parent index holds live children only
+//! (at most `max_children`, the size it is allocated for): a child leaves it with its terminal
+//! report, so the router thread's insert per child never grows or rehashes the table
+//! (`docs/bench/centre-round-trip.md`).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -53,6 +56,19 @@ pub struct ChildView {
     pub status: ChildStatus,
     /// SBE RejectReason code when rejected, else 0.
     pub reject_reason: u16,
+}
+
+impl ChildStatus {
+    /// Filled, Canceled, Rejected or Expired: no report follows.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            ChildStatus::Filled
+                | ChildStatus::Canceled
+                | ChildStatus::Rejected
+                | ChildStatus::Expired
+        )
+    }
 }
 
 impl ChildView {
@@ -157,7 +173,8 @@ impl OrderViews {
         p.children.iter_mut().find(|c| c.order_id == child)
     }
 
-    /// An ExecutionReport of a child the router accepted.
+    /// An ExecutionReport of a child the router accepted. A terminal one also drops the
+    /// child from the child → parent index (the view keeps it in its parent's list).
     pub fn on_report(
         &mut self,
         child: OrderId,
@@ -180,13 +197,17 @@ impl OrderViews {
             ExecType::Expired => ChildStatus::Expired,
             ExecType::Replaced | ExecType::Restated => c.status,
         };
+        if c.status.is_terminal() {
+            self.child_parent.remove(&child.0);
+        }
     }
 
-    /// An OrderReject of a child.
+    /// An OrderReject of a child (terminal: the child leaves the child → parent index).
     pub fn on_reject(&mut self, child: OrderId, reason: u16, now_ns: u64) {
         if let Some(c) = self.child_mut(child, now_ns) {
             c.status = ChildStatus::Rejected;
             c.reject_reason = reason;
+            self.child_parent.remove(&child.0);
         }
     }
 
@@ -265,5 +286,61 @@ mod tests {
         v.on_finished(id(3), 7);
         assert!(v.get(id(1)).is_none() && v.by_client_id("a").is_none());
         assert_eq!(v.get(id(3)).unwrap().updated_ns, 7);
+    }
+
+    #[test]
+    fn the_child_index_holds_live_children_only() {
+        let mut v = OrderViews::new(4, 4);
+        let id = |s| OrderId::new(GatewayId(0), s).unwrap();
+        v.on_accept(
+            id(1),
+            ParentTerms {
+                client_order_id: "p".into(),
+                marketable: false,
+            },
+            1,
+        );
+        let child = |n| NewChildOrder {
+            order_id: id(n),
+            parent_order_id: id(1),
+            instrument: InstrumentId(0),
+            venue: VenueId(1),
+            gateway: GatewayId(2),
+            side: Side::Buy,
+            time_in_force: TimeInForce::Ioc,
+            price: Price(100),
+            qty: Qty(10),
+            timestamp_ns: n,
+        };
+        // Far more children over time than the index is sized for: it never holds more
+        // than the live ones.
+        for n in 2..200 {
+            v.on_child(&child(n));
+            v.on_report(id(n), ExecType::New, Qty(0), Price(0), n);
+            assert_eq!(v.child_parent.len(), 1);
+            match n % 3 {
+                0 => v.on_report(id(n), ExecType::Canceled, Qty(0), Price(0), n),
+                1 => v.on_report(id(n), ExecType::Fill, Qty(10), Price(100), n),
+                _ => v.on_reject(id(n), 7, n),
+            }
+            assert!(v.child_parent.is_empty(), "child {n} still indexed");
+        }
+        assert!(
+            v.child_parent.capacity() < 64,
+            "{}",
+            v.child_parent.capacity()
+        );
+        // The views keep every child with its outcome; a report after the end changes nothing.
+        let p = v.get(id(1)).unwrap();
+        assert_eq!(p.children.len(), 198);
+        assert_eq!(p.children[0].status, ChildStatus::Rejected);
+        assert_eq!(p.children[1].status, ChildStatus::Canceled);
+        assert_eq!(
+            (p.children[2].status, p.children[2].cum_qty),
+            (ChildStatus::Filled, 10)
+        );
+        v.on_report(id(4), ExecType::Fill, Qty(10), Price(100), 999);
+        assert_eq!(v.get(id(1)).unwrap().children[2].cum_qty, 10);
+        assert_eq!(v.get(id(1)).unwrap().updated_ns, 199);
     }
 }

@@ -8,6 +8,12 @@
 //! 1-byte stop message. Ping sends `warmup` then `iterations` messages one at a time, each
 //! carrying its sequence number, and records send→echo time in an HdrHistogram (ns).
 //!
+//! With `--udp-driver-per-process` every UDP pong starts its own embedded media driver (its
+//! own Aeron directory, same settings) instead of using ping's: the cross-host deploy layout,
+//! where each process talks UDP through its own driver. `--modes raw` runs only the baseline.
+//! Other benchmarks run this binary as their raw-Aeron baseline and read its table
+//! (`integration-tests/benches/centre_round_trip.rs`).
+//!
 //! ```text
 //! cargo run --release -p crossbar-transport --bin aeron-pingpong -- --iterations 100000
 //! ```
@@ -84,6 +90,13 @@ struct Args {
     /// Wait strategy of ping and pong (the driver always yields).
     #[arg(long, value_enum, default_value_t = Wait::Yield)]
     wait: Wait,
+    /// Implementations to measure, in this order per size.
+    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [Mode::Raw, Mode::Crossbar])]
+    modes: Vec<Mode>,
+    /// UDP cases: each pong runs its own embedded media driver (shared threading, yield
+    /// idle, same term length) in `<aeron dir>-pong<case>` instead of using ping's driver.
+    #[arg(long)]
+    udp_driver_per_process: bool,
     /// First UDP port; each case uses the next two.
     #[arg(long, default_value_t = 40123)]
     udp_port: u16,
@@ -96,6 +109,9 @@ struct Args {
     /// Internal: run as the pong side.
     #[arg(long, hide = true)]
     pong: bool,
+    /// Internal (pong): start an embedded media driver at --aeron-dir first.
+    #[arg(long, hide = true)]
+    own_driver: bool,
     /// Internal (pong): implementation to echo with.
     #[arg(long, value_enum, hide = true, default_value_t = Mode::Raw)]
     mode: Mode,
@@ -274,11 +290,28 @@ fn run_pong(args: &Args) -> BoxResult<()> {
         .into_owned();
     let subscribe = StreamConfig::new(args.sub_channel.clone(), args.sub_stream);
     let publish = StreamConfig::new(args.pub_channel.clone(), args.pub_stream);
+    let driver = if args.own_driver {
+        Some(EmbeddedDriver::start(&TransportConfig {
+            embedded_driver: true,
+            ..client_config(&dir, args.term_length)
+        })?)
+    } else {
+        None
+    };
+    let echoed = echo(args, &dir, &publish, &subscribe);
+    if let Some(driver) = driver {
+        driver.stop();
+    }
+    echoed
+}
+
+/// Echoes every message from `subscribe` on `publish` until the stop message.
+fn echo(args: &Args, dir: &str, publish: &StreamConfig, subscribe: &StreamConfig) -> BoxResult<()> {
     let mut idle = IdleStrategy::new(args.wait.config());
     match args.mode {
         Mode::Raw => {
-            let aeron = raw_client(&dir)?;
-            let endpoint = raw_endpoint(&aeron, &publish, &subscribe)?;
+            let aeron = raw_client(dir)?;
+            let endpoint = raw_endpoint(&aeron, publish, subscribe)?;
             wait_for("pong raw connection", || endpoint.connected())?;
             let mut stop = false;
             while !stop {
@@ -295,8 +328,8 @@ fn run_pong(args: &Args) -> BoxResult<()> {
             }
         }
         Mode::Crossbar => {
-            let mut transport = Transport::start(client_config(&dir, args.term_length))?;
-            let mut endpoint = crossbar_endpoint(&mut transport, &publish, &subscribe)?;
+            let mut transport = Transport::start(client_config(dir, args.term_length))?;
+            let mut endpoint = crossbar_endpoint(&mut transport, publish, subscribe)?;
             wait_for("pong crossbar connection", || endpoint.connected())?;
             let mut stop = false;
             let mut retry = IdleStrategy::new(IdleStrategyConfig::BusySpin);
@@ -350,8 +383,19 @@ fn streams_for(medium: Medium, case: u16, udp_port: u16) -> Streams {
     }
 }
 
-fn spawn_pong(args: &Args, dir: &str, mode: Mode, streams: &Streams) -> BoxResult<Child> {
+fn spawn_pong(
+    args: &Args,
+    dir: &str,
+    (medium, mode, case): (Medium, Mode, u16),
+    streams: &Streams,
+) -> BoxResult<Child> {
     let exe = std::env::current_exe()?;
+    let own_driver = medium == Medium::Udp && args.udp_driver_per_process;
+    let pong_dir = if own_driver {
+        format!("{dir}-pong{case}")
+    } else {
+        dir.to_owned()
+    };
     let mode = match mode {
         Mode::Raw => "raw",
         Mode::Crossbar => "crossbar",
@@ -360,9 +404,13 @@ fn spawn_pong(args: &Args, dir: &str, mode: Mode, streams: &Streams) -> BoxResul
         Wait::Spin => "spin",
         Wait::Yield => "yield",
     };
-    Ok(Command::new(exe)
+    let mut command = Command::new(exe);
+    if own_driver {
+        command.arg("--own-driver");
+    }
+    Ok(command
         .arg("--pong")
-        .args(["--aeron-dir", dir, "--mode", mode, "--wait", wait])
+        .args(["--aeron-dir", &pong_dir, "--mode", mode, "--wait", wait])
         .args(["--term-length", &args.term_length.to_string()])
         .args([
             "--sub-channel",
@@ -434,7 +482,7 @@ fn run_case(
 ) -> BoxResult<CaseResult> {
     let streams = streams_for(medium, case, args.udp_port);
     let warmup = args.warmup.unwrap_or(args.iterations);
-    let mut pong = spawn_pong(args, dir, mode, &streams)?;
+    let mut pong = spawn_pong(args, dir, (medium, mode, case), &streams)?;
     let outcome = (|| -> BoxResult<Histogram<u64>> {
         match mode {
             Mode::Raw => {
@@ -489,7 +537,7 @@ fn run_ping(args: &Args) -> BoxResult<()> {
     let mut case = 0u16;
     for &medium in &args.media {
         for &size in &args.sizes {
-            for mode in [Mode::Raw, Mode::Crossbar] {
+            for &mode in &args.modes {
                 eprintln!("case {case}: {medium:?} {size} B {mode:?}");
                 results.push(run_case(
                     args,
@@ -530,8 +578,11 @@ fn print_table(results: &[CaseResult]) {
     println!();
     println!("| medium | bytes | crossbar/raw p50 | crossbar/raw p99 |");
     println!("|---|---:|---:|---:|");
-    for pair in results.chunks(2) {
-        if let [raw, crossbar] = pair {
+    for raw in results.iter().filter(|r| r.mode == Mode::Raw) {
+        let crossbar = results
+            .iter()
+            .find(|r| r.mode == Mode::Crossbar && r.medium == raw.medium && r.size == raw.size);
+        if let Some(crossbar) = crossbar {
             let ratio = |q: f64| {
                 crossbar.histogram.value_at_quantile(q) as f64
                     / raw.histogram.value_at_quantile(q).max(1) as f64
