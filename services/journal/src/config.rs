@@ -25,8 +25,9 @@ pub struct JournalConfig {
     /// Largest payload (SBE message) one record may carry, bytes, `1..=PAYLOAD_BYTES_CEILING`
     /// (1 MiB). Default 4 KiB.
     pub max_payload_bytes: u32,
-    /// Pre-fault every page of a new segment when it is mapped (`MAP_POPULATE`), so the hot
-    /// path takes no page faults while filling it. Default true.
+    /// Keep the hot path free of page faults: map new segments with `MAP_POPULATE`, and let
+    /// [`crate::Journal::maintain`] write-fault the next 4 MiB past the append position (and
+    /// the spare's first 4 MiB), at most 64 pages per call. Default true.
     pub pretouch: bool,
     /// [`crate::Journal::maintain`] calls [`crate::Journal::flush`] (msync + fdatasync) when
     /// this many ns have passed since the last flush and records are unflushed; 0 = never

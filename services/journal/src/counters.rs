@@ -20,6 +20,8 @@ pub struct JournalCounts {
     pub unprepared_rolls: u64,
     /// Completed `flush` calls.
     pub flushes: u64,
+    /// Pages write-faulted ahead of the append position by `maintain` (config `pretouch`).
+    pub pages_touched: u64,
 }
 
 /// `journal.*` counters in a [`CounterSet`], readable from any thread.
@@ -37,6 +39,8 @@ pub struct JournalCounters {
     pub unprepared_rolls: Counter,
     /// `journal.flushes`.
     pub flushes: Counter,
+    /// `journal.pages_touched`.
+    pub pages_touched: Counter,
     /// `journal.recovered_torn_tails`: 1 when open cut off a torn tail.
     pub recovered_torn_tails: Counter,
     /// `journal.recovered_zeroed_bytes`: bytes zeroed by that recovery.
@@ -54,6 +58,7 @@ impl JournalCounters {
             segment_rolls: c("segment_rolls"),
             unprepared_rolls: c("unprepared_rolls"),
             flushes: c("flushes"),
+            pages_touched: c("pages_touched"),
             recovered_torn_tails: c("recovered_torn_tails"),
             recovered_zeroed_bytes: c("recovered_zeroed_bytes"),
         }
@@ -67,6 +72,7 @@ impl JournalCounters {
         self.segment_rolls.record_max(counts.segment_rolls);
         self.unprepared_rolls.record_max(counts.unprepared_rolls);
         self.flushes.record_max(counts.flushes);
+        self.pages_touched.record_max(counts.pages_touched);
     }
 
     pub(crate) fn publish_recovery(&self, recovery: &RecoveryReport) {
