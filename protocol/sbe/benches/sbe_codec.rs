@@ -51,6 +51,7 @@ fn encode_execution_report_flyweight(buf: &mut [u8], order_id: u64) -> usize {
             match_id: 55_502,
             timestamp_ns: 1_709_303_400_000_000_010,
             venue_timestamp_ns: Some(1_709_303_400_000_000_009),
+            stream_sequence: Some(11),
         })
         .text(b"fill liq=A")
         .unwrap()

@@ -42,6 +42,26 @@ pub const fn min_block_length(kind: MessageKind, version: u16) -> usize {
         {
             g::ExecutionReportDecoder::VENUE_TIMESTAMP_NS_ENCODING_OFFSET
         }
+        MessageKind::ExecutionReport
+            if version < g::ExecutionReportDecoder::STREAM_SEQUENCE_SINCE_VERSION =>
+        {
+            g::ExecutionReportDecoder::STREAM_SEQUENCE_ENCODING_OFFSET
+        }
+        MessageKind::OrderReject
+            if version < g::OrderRejectDecoder::STREAM_SEQUENCE_SINCE_VERSION =>
+        {
+            g::OrderRejectDecoder::STREAM_SEQUENCE_ENCODING_OFFSET
+        }
+        MessageKind::CreditReturn
+            if version < g::CreditReturnDecoder::STREAM_SEQUENCE_SINCE_VERSION =>
+        {
+            g::CreditReturnDecoder::STREAM_SEQUENCE_ENCODING_OFFSET
+        }
+        MessageKind::PositionUpdate
+            if version < g::PositionUpdateDecoder::STREAM_SEQUENCE_SINCE_VERSION =>
+        {
+            g::PositionUpdateDecoder::STREAM_SEQUENCE_ENCODING_OFFSET
+        }
         _ => crate::encode::block_length(kind),
     }
 }
@@ -233,6 +253,8 @@ pub enum MessageView<'a> {
     PositionUpdate(g::PositionUpdateDecoder<'a>),
     RiskLimits(g::RiskLimitsDecoder<'a>),
     KillSwitch(g::KillSwitchDecoder<'a>),
+    ExecutionReplayRequest(g::ExecutionReplayRequestDecoder<'a>),
+    ExecutionReplayComplete(g::ExecutionReplayCompleteDecoder<'a>),
 }
 
 macro_rules! wrap {
@@ -346,6 +368,14 @@ pub fn decode_view(buf: &[u8]) -> Result<MessageView<'_>, DecodeError> {
             let end = check_var_data(buf, root_end, "reason")?;
             (MessageView::KillSwitch(d), end)
         }
+        MessageKind::ExecutionReplayRequest => {
+            let d = wrap!(buf, header, ExecutionReplayRequestDecoder);
+            (MessageView::ExecutionReplayRequest(d), root_end)
+        }
+        MessageKind::ExecutionReplayComplete => {
+            let d = wrap!(buf, header, ExecutionReplayCompleteDecoder);
+            (MessageView::ExecutionReplayComplete(d), root_end)
+        }
     };
     if end != buf.len() && !(header.version > SCHEMA_VERSION && end < buf.len()) {
         return Err(DecodeError::TrailingBytes {
@@ -394,6 +424,8 @@ impl MessageView<'_> {
             MessageView::PositionUpdate(_) => MessageKind::PositionUpdate,
             MessageView::RiskLimits(_) => MessageKind::RiskLimits,
             MessageView::KillSwitch(_) => MessageKind::KillSwitch,
+            MessageView::ExecutionReplayRequest(_) => MessageKind::ExecutionReplayRequest,
+            MessageView::ExecutionReplayComplete(_) => MessageKind::ExecutionReplayComplete,
         }
     }
 
@@ -489,6 +521,24 @@ impl MessageView<'_> {
                     allow_risk_reducing,
                     timestamp_ns: d.timestamp_ns(),
                     reason: text(d.reason(), "reason", MessageKind::KillSwitch)?,
+                })
+            }
+            MessageView::ExecutionReplayRequest(d) => {
+                Message::ExecutionReplayRequest(ExecutionReplayRequest {
+                    gateway_id: GatewayId(d.gateway_id()),
+                    request_id: d.request_id(),
+                    from_sequence: d.from_sequence(),
+                    timestamp_ns: d.timestamp_ns(),
+                })
+            }
+            MessageView::ExecutionReplayComplete(d) => {
+                Message::ExecutionReplayComplete(ExecutionReplayComplete {
+                    gateway_id: GatewayId(d.gateway_id()),
+                    request_id: d.request_id(),
+                    from_sequence: d.from_sequence(),
+                    last_sequence: d.last_sequence(),
+                    replayed: d.replayed(),
+                    timestamp_ns: d.timestamp_ns(),
                 })
             }
         })

@@ -61,6 +61,8 @@ pub const fn block_length(kind: MessageKind) -> usize {
         MessageKind::PositionUpdate => g::PositionUpdateEncoder::BLOCK_LENGTH,
         MessageKind::RiskLimits => g::RiskLimitsEncoder::BLOCK_LENGTH,
         MessageKind::KillSwitch => g::KillSwitchEncoder::BLOCK_LENGTH,
+        MessageKind::ExecutionReplayRequest => g::ExecutionReplayRequestEncoder::BLOCK_LENGTH,
+        MessageKind::ExecutionReplayComplete => g::ExecutionReplayCompleteEncoder::BLOCK_LENGTH,
     }
 }
 
@@ -265,6 +267,7 @@ fn encode_unchecked_values(msg: &Message, buf: &mut [u8]) -> Result<usize, sbe_r
                 instrument_id: m.instrument_id.0,
                 reject_reason: m.reject_reason,
                 timestamp_ns: m.timestamp_ns,
+                stream_sequence: None,
             })
             .text(m.text.as_bytes())?
             .encoded_length_with_header()),
@@ -288,6 +291,7 @@ fn encode_unchecked_values(msg: &Message, buf: &mut [u8]) -> Result<usize, sbe_r
                 sell_qty: m.sell_qty,
                 notional: m.notional,
                 timestamp_ns: m.timestamp_ns,
+                stream_sequence: None,
             })
             .encoded_length_with_header()),
         Message::PositionUpdate(m) => {
@@ -302,6 +306,7 @@ fn encode_unchecked_values(msg: &Message, buf: &mut [u8]) -> Result<usize, sbe_r
                     notional_bought: m.notional_bought,
                     notional_sold: m.notional_sold,
                     timestamp_ns: m.timestamp_ns,
+                    stream_sequence: None,
                 })
                 .encoded_length_with_header())
         }
@@ -317,6 +322,28 @@ fn encode_unchecked_values(msg: &Message, buf: &mut [u8]) -> Result<usize, sbe_r
             })
             .reason(m.reason.as_bytes())?
             .encoded_length_with_header()),
+        Message::ExecutionReplayRequest(m) => Ok(
+            g::ExecutionReplayRequestEncoder::try_wrap_and_apply_header(buf, 0)?
+                .fixed(&g::ExecutionReplayRequestFixedFields {
+                    gateway_id: m.gateway_id.0,
+                    request_id: m.request_id,
+                    from_sequence: m.from_sequence,
+                    timestamp_ns: m.timestamp_ns,
+                })
+                .encoded_length_with_header(),
+        ),
+        Message::ExecutionReplayComplete(m) => Ok(
+            g::ExecutionReplayCompleteEncoder::try_wrap_and_apply_header(buf, 0)?
+                .fixed(&g::ExecutionReplayCompleteFixedFields {
+                    gateway_id: m.gateway_id.0,
+                    request_id: m.request_id,
+                    from_sequence: m.from_sequence,
+                    last_sequence: m.last_sequence,
+                    replayed: m.replayed,
+                    timestamp_ns: m.timestamp_ns,
+                })
+                .encoded_length_with_header(),
+        ),
     }
 }
 
@@ -395,6 +422,7 @@ fn encode_execution_report(
                 match_id: m.match_id,
                 timestamp_ns: m.timestamp_ns,
                 venue_timestamp_ns: m.venue_timestamp_ns,
+                stream_sequence: None,
             })
             .text(m.text.as_bytes())?
             .encoded_length_with_header(),

@@ -1,7 +1,7 @@
 //! # crossbar-sbe
 //!
 //! Crossbar's internal messages in FIX Simple Binary Encoding (SBE 1.0), from the single
-//! schema `schemas/crossbar.xml` (package `crossbar`, schema id 100, version 1). The codecs
+//! schema `schemas/crossbar.xml` (package `crossbar`, schema id 100, version 2). The codecs
 //! are generated at build time by ergo-sbe 0.1.30 (`build.rs`) into [`generated`]; this
 //! crate adds a thin checked layer on top. `docs/sbe.md` lists the messages and the schema
 //! evolution rules.
@@ -85,6 +85,7 @@ mod encode;
 mod error;
 mod messages;
 mod samples;
+mod stream;
 
 pub use decode::{
     decode, decode_view, min_block_length, read_header, FrameHeader, MessageView, SCHEMA_ID,
@@ -97,8 +98,10 @@ pub use encode::{
 pub use error::{DecodeError, EncodeError};
 pub use messages::{
     BookAction, BookLevel, BookLevelDelta, CancelOrder, CreditGrant, CreditReturn, ExecType,
-    ExecutionReport, FeedState, FeedStatus, Heartbeat, InstrumentLimit, InstrumentStatus,
-    KillSwitch, KillSwitchScope, Message, MessageKind, NewChildOrder, OrderReject, OrderStatus,
-    PositionUpdate, RejectReason, ReplaceOrder, RiskLimits, TopOfBook, Trade, TradingStatus,
+    ExecutionReplayComplete, ExecutionReplayRequest, ExecutionReport, FeedState, FeedStatus,
+    Heartbeat, InstrumentLimit, InstrumentStatus, KillSwitch, KillSwitchScope, Message,
+    MessageKind, NewChildOrder, OrderReject, OrderStatus, PositionUpdate, RejectReason,
+    ReplaceOrder, RiskLimits, TopOfBook, Trade, TradingStatus,
 };
 pub use samples::{sample_messages, SAMPLE_TIMESTAMP_NS};
+pub use stream::{set_stream_sequence, stream_sequence};

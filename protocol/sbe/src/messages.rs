@@ -49,11 +49,15 @@ pub enum MessageKind {
     RiskLimits = 33,
     /// [`KillSwitch`], template 34.
     KillSwitch = 34,
+    /// [`ExecutionReplayRequest`], template 35 (since schema version 2).
+    ExecutionReplayRequest = 35,
+    /// [`ExecutionReplayComplete`], template 36 (since schema version 2).
+    ExecutionReplayComplete = 36,
 }
 
 impl MessageKind {
     /// Every message kind, in template id order.
-    pub const ALL: [MessageKind; 16] = [
+    pub const ALL: [MessageKind; 18] = [
         MessageKind::Heartbeat,
         MessageKind::BookLevelDelta,
         MessageKind::TopOfBook,
@@ -70,6 +74,8 @@ impl MessageKind {
         MessageKind::PositionUpdate,
         MessageKind::RiskLimits,
         MessageKind::KillSwitch,
+        MessageKind::ExecutionReplayRequest,
+        MessageKind::ExecutionReplayComplete,
     ];
 
     /// The SBE `templateId` of this message.
@@ -108,6 +114,8 @@ impl MessageKind {
             MessageKind::PositionUpdate => "PositionUpdate",
             MessageKind::RiskLimits => "RiskLimits",
             MessageKind::KillSwitch => "KillSwitch",
+            MessageKind::ExecutionReplayRequest => "ExecutionReplayRequest",
+            MessageKind::ExecutionReplayComplete => "ExecutionReplayComplete",
         }
     }
 }
@@ -453,6 +461,42 @@ pub struct KillSwitch {
     pub reason: String,
 }
 
+/// The centre asks one gateway to send again, from its audit journal, every execution-stream
+/// message (ExecutionReport, OrderReject, CreditReturn, PositionUpdate) whose
+/// `streamSequence` is at least `from_sequence`, then an [`ExecutionReplayComplete`]
+/// (template 35, schema version 2; `docs/aggregator.md` § Execution-stream resync).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecutionReplayRequest {
+    /// Gateway asked to replay.
+    pub gateway_id: GatewayId,
+    /// The centre's request number, echoed in the answer.
+    pub request_id: u64,
+    /// First `streamSequence` wanted (the centre's last applied + 1).
+    pub from_sequence: u64,
+    /// Request time, ns since the Unix epoch (UTC).
+    pub timestamp_ns: u64,
+}
+
+/// A gateway has sent every journaled execution-stream message an
+/// [`ExecutionReplayRequest`] asked for; it follows them on the executions stream
+/// (template 36, schema version 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecutionReplayComplete {
+    /// Replaying gateway.
+    pub gateway_id: GatewayId,
+    /// `request_id` of the request answered.
+    pub request_id: u64,
+    /// `from_sequence` of the request answered.
+    pub from_sequence: u64,
+    /// Highest `streamSequence` the gateway has sent (0 = none): the centre is in sync once
+    /// it has applied it.
+    pub last_sequence: u64,
+    /// Messages sent again for this request.
+    pub replayed: u64,
+    /// Time the replay was queued, ns since the Unix epoch (UTC).
+    pub timestamp_ns: u64,
+}
+
 /// Any message of `schemas/crossbar.xml`, owned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(missing_docs)] // each variant is documented on its struct
@@ -473,11 +517,13 @@ pub enum Message {
     PositionUpdate(PositionUpdate),
     RiskLimits(RiskLimits),
     KillSwitch(KillSwitch),
+    ExecutionReplayRequest(ExecutionReplayRequest),
+    ExecutionReplayComplete(ExecutionReplayComplete),
 }
 
 impl Message {
     /// Every message kind, in template id order (same as [`MessageKind::ALL`]).
-    pub const ALL_KINDS: [MessageKind; 16] = MessageKind::ALL;
+    pub const ALL_KINDS: [MessageKind; 18] = MessageKind::ALL;
 
     /// Which message this is.
     pub const fn kind(&self) -> MessageKind {
@@ -498,6 +544,8 @@ impl Message {
             Message::PositionUpdate(_) => MessageKind::PositionUpdate,
             Message::RiskLimits(_) => MessageKind::RiskLimits,
             Message::KillSwitch(_) => MessageKind::KillSwitch,
+            Message::ExecutionReplayRequest(_) => MessageKind::ExecutionReplayRequest,
+            Message::ExecutionReplayComplete(_) => MessageKind::ExecutionReplayComplete,
         }
     }
 }

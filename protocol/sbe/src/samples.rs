@@ -206,5 +206,19 @@ pub fn sample_messages() -> Vec<Message> {
             timestamp_ns: ts + 16,
             reason: "operator=ops1 cause=venue_latency p99_us=900".to_owned(),
         }),
+        Message::ExecutionReplayRequest(ExecutionReplayRequest {
+            gateway_id: GatewayId(2),
+            request_id: 7,
+            from_sequence: 1_234,
+            timestamp_ns: ts + 17,
+        }),
+        Message::ExecutionReplayComplete(ExecutionReplayComplete {
+            gateway_id: GatewayId(3),
+            request_id: 8,
+            from_sequence: 1_235,
+            last_sequence: 1_301,
+            replayed: 67,
+            timestamp_ns: ts + 18,
+        }),
     ]
 }

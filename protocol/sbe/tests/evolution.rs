@@ -57,9 +57,9 @@ fn longer_root_and_group_blocks_from_a_newer_version_are_skipped() {
     for msg in sample_messages() {
         let has_group = matches!(msg, Message::BookLevelDelta(_) | Message::RiskLimits(_));
         let frame = encoded(&msg);
-        // A version-2 sender appended 8 bytes to the root block and 6 to each group entry, and
-        // a new var-data field (length 3 + "new") after ours.
-        let newer = widen(&frame, has_group, 8, 6, 2, &[3, 0, b'n', b'e', b'w']);
+        // A version-3 sender appended 8 bytes to the root block and 6 to each group entry, and
+        // a new var-data field (length 3 + "new") after ours (version 2).
+        let newer = widen(&frame, has_group, 8, 6, 3, &[3, 0, b'n', b'e', b'w']);
         assert_ne!(newer, frame);
         assert_eq!(decode(&newer).unwrap(), msg, "{:?}", msg.kind());
     }
@@ -70,9 +70,9 @@ fn longer_blocks_at_our_own_version_still_decode_but_trailing_bytes_do_not() {
     for msg in sample_messages() {
         let has_group = matches!(msg, Message::BookLevelDelta(_) | Message::RiskLimits(_));
         let frame = encoded(&msg);
-        let wider = widen(&frame, has_group, 5, 3, 1, &[]);
+        let wider = widen(&frame, has_group, 5, 3, crossbar_sbe::SCHEMA_VERSION, &[]);
         assert_eq!(decode(&wider).unwrap(), msg, "{:?}", msg.kind());
-        let trailing = widen(&frame, has_group, 0, 0, 1, &[0]);
+        let trailing = widen(&frame, has_group, 0, 0, crossbar_sbe::SCHEMA_VERSION, &[0]);
         assert!(
             matches!(decode(&trailing), Err(DecodeError::TrailingBytes { buffer_len, message_len, .. }) if buffer_len == message_len + 1),
             "{:?}",
@@ -106,7 +106,8 @@ fn older_version_without_since_version_field_reads_it_as_absent() {
     assert!(expected.venue_timestamp_ns.is_some());
     let frame = encoded(&msg);
     let v0 = execution_report_v0(&frame, 77);
-    assert_eq!(v0.len(), frame.len() - 8);
+    // Version 2 added streamSequence (8 bytes) after venueTimestampNs (8 bytes).
+    assert_eq!(v0.len(), frame.len() - 16);
     let Message::ExecutionReport(got) = decode(&v0).unwrap() else {
         panic!("kind")
     };

@@ -10,15 +10,16 @@ use crossbar_sbe::{
 };
 
 #[rustfmt::skip]
-const ORDER_REJECT_BYTES: [u8; 37] = [
-    // messageHeader: blockLength=24, templateId=24, schemaId=100, version=1
-    0x18, 0x00, 0x18, 0x00, 0x64, 0x00, 0x01, 0x00,
-    // root block (24 bytes)
+const ORDER_REJECT_BYTES: [u8; 45] = [
+    // messageHeader: blockLength=32, templateId=24, schemaId=100, version=2
+    0x20, 0x00, 0x18, 0x00, 0x64, 0x00, 0x02, 0x00,
+    // root block (32 bytes)
     0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, // orderId u64 @0 = 0x0102030405060708
     0x02, 0x00,                                     // venueId u16 @8 = 2
     0x22, 0x00, 0x00, 0x00,                         // instrumentId u32 @10 = 34
     0x02, 0x00,                                     // rejectReason u16 @14 = 2 (MaxNotional)
     0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, // timestampNs u64 @16 = 0x1122334455667788
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, // streamSequence u64 @24 = null (v2)
     // var data `text`: length u16 = 3, then UTF-8 bytes
     0x03, 0x00, b'K', b'=', b'V',
 ];
@@ -36,8 +37,8 @@ fn order_reject() -> Message {
 
 #[rustfmt::skip]
 const BOOK_LEVEL_DELTA_BYTES: [u8; 82] = [
-    // messageHeader: blockLength=22, templateId=10, schemaId=100, version=1
-    0x16, 0x00, 0x0A, 0x00, 0x64, 0x00, 0x01, 0x00,
+    // messageHeader: blockLength=22, templateId=10, schemaId=100, version=2
+    0x16, 0x00, 0x0A, 0x00, 0x64, 0x00, 0x02, 0x00,
     // root block (22 bytes)
     0x01, 0x00,                                     // venueId u16 @0 = 1
     0x0D, 0x0C, 0x0B, 0x0A,                         // instrumentId u32 @2 = 0x0A0B0C0D
