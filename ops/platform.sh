@@ -351,8 +351,17 @@ def first(journal, direction, message, order, pred=lambda f: True):
                 and f.get("orderId") == order and pred(f)):
             return r["timestamp_ns"]
     return None
+def venue_accepted(journal, order):
+    # The venue's receive time of the Enter Order: its Accepted's OUCH Timestamp, as UTC ns.
+    for r in life:
+        f = r["fields"]
+        if (r["journal"] == journal and r["direction"] == "inbound"
+                and r["message"] == "ExecutionReport" and f.get("orderId") == order
+                and f["execType"] == "New"):
+            return f.get("venueTimestampNs")
+    return None
 print("platform: per-hop latency per child, us (journal timestamps, one host clock):")
-print(f"  {'VENUE':<7} {'agg->gw':>9} {'gw->OUCH':>9} {'venue ack':>10} {'venue fill':>11} {'gw->agg':>9} {'total':>9}")
+print(f"  {'VENUE':<7} {'agg->gw':>9} {'gw->OUCH':>9} {'OUCH->venue':>12} {'venue ack':>10} {'venue fill':>11} {'gw->agg':>9} {'total':>9}")
 for r in life:
     if r["journal"] == "aggregator" and r["direction"] == "outbound" and r["message"] == "NewChildOrder":
         f = r["fields"]
@@ -363,14 +372,17 @@ for r in life:
         t3 = first(gw, "inbound", "ExecutionReport", order, lambda f: f["execType"] == "New")
         t4 = first(gw, "inbound", "ExecutionReport", order, lambda f: f["execType"] in ("PartialFill", "Fill"))
         t5 = first("aggregator", "inbound", "ExecutionReport", order, lambda f: f["execType"] in ("PartialFill", "Fill"))
-        if None in (t1, t2, t3, t4, t5):
-            errors.append(f"child {order}: a hop is missing from the journals ({t1} {t2} {t3} {t4} {t5})")
+        tv = venue_accepted(gw, order)
+        if None in (t1, t2, t3, t4, t5, tv):
+            errors.append(f"child {order}: a hop is missing from the journals ({t1} {t2} {t3} {t4} {t5} venue {tv})")
             continue
         us = lambda a, b: f"{(b - a) / 1000:.1f}"
-        print(f"  {venue_name[f['venueId']]:<7} {us(t0, t1):>9} {us(t1, t2):>9} {us(t2, t3):>10} "
+        print(f"  {venue_name[f['venueId']]:<7} {us(t0, t1):>9} {us(t1, t2):>9} {us(t2, tv):>12} {us(t2, t3):>10} "
               f"{us(t2, t4):>11} {us(t4, t5):>9} {us(t0, t5):>9}")
 print("  agg->gw: aggregator NewChildOrder out -> gateway in; gw->OUCH: risk, -> OUCH Enter out")
 print("  (0 when both fall in one gateway duty cycle: the gateway stamps a cycle's records alike);")
+print("  OUCH->venue: OUCH Enter out (gateway journal) -> venue accepted (venue clock: the")
+print("  simulator's receive time of the Enter, the Accepted's venueTimestampNs);")
 print("  venue ack / fill: OUCH out -> venue Accepted / Executed in at the gateway;")
 print("  gw->agg: fill in at the gateway -> fill in at the aggregator. Backoff idle strategies")
 print("  park idle threads on this shared machine: these show the path, not its speed.")

@@ -22,13 +22,19 @@ pub struct OrderEntryConfig {
     pub first_user_ref_num: u32,
     /// OUCH 5.0 §2.1 "Capacity" sent on every Enter Order.
     pub capacity: Capacity,
+    /// The venue's midnight, seconds east of UTC, that OUCH Timestamps count from (OUCH 5.0
+    /// §3.2 "Timestamp: nanoseconds since midnight"; local = UTC + offset). 0 for UTC midnight
+    /// (the venue simulator's default); NASDAQ's US Eastern midnight is −18,000 (EST) or
+    /// −14,400 (EDT), a fixed value here. Within ±[`crate::VENUE_MIDNIGHT_OFFSET_MAX_S`].
+    pub venue_midnight_utc_offset_s: i32,
 }
 
 impl OrderEntryConfig {
     /// Checks the sizes.
     ///
     /// # Errors
-    /// [`OrderEntryError::Config`] when a size is zero or out of range.
+    /// [`OrderEntryError::Config`] when a size is zero or out of range, or the venue's midnight
+    /// offset is beyond ±[`crate::VENUE_MIDNIGHT_OFFSET_MAX_S`] s.
     pub fn validate(&self, risk_instruments: usize) -> Result<(), OrderEntryError> {
         let bad = |reason: &'static str| Err(OrderEntryError::Config { reason });
         if self.symbols.len() != risk_instruments {
@@ -42,6 +48,11 @@ impl OrderEntryConfig {
         }
         if self.first_user_ref_num == 0 {
             return bad("first_user_ref_num_zero");
+        }
+        if self.venue_midnight_utc_offset_s.unsigned_abs()
+            > crate::VENUE_MIDNIGHT_OFFSET_MAX_S.unsigned_abs()
+        {
+            return bad("venue_midnight_utc_offset_out_of_range");
         }
         Ok(())
     }

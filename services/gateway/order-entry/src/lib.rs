@@ -13,6 +13,7 @@
 //! | [`OrderState`], [`OrderEvent`], [`transition`] | the per-order state machine, one `match` table |
 //! | [`OuchSession`] | the agent: owns the venue `TcpStream`, drives the SoupBinTCP client, reconnects with replay |
 //! | [`OrderEntryConfig`] | every size and the instrument table, read once at start-up |
+//! | [`venue_time_to_utc_ns`] | OUCH Timestamps (ns since the venue's midnight) as UTC ns, for `venueTimestampNs` |
 //!
 //! Nothing allocates per order: the order table, the id and token indexes and the
 //! duplicate-execution window are sized from [`OrderEntryConfig`] in [`OrderRouter::new`].
@@ -29,9 +30,11 @@ mod session;
 mod state;
 mod table;
 mod text;
+mod venue_time;
 
 pub use config::OrderEntryConfig;
 pub use error::OrderEntryError;
 pub use router::{venue_origin, OrderRouter, OuchSink, Outcome, RouterCounters, VenueOrigin};
 pub use session::{OuchSession, SbeSink, SessionCounters, READ_BYTES_MAX, SBE_BYTES_MAX};
 pub use state::{transition, InvalidTransition, OrderEvent, OrderState};
+pub use venue_time::{venue_time_to_utc_ns, NS_PER_DAY, VENUE_MIDNIGHT_OFFSET_MAX_S};

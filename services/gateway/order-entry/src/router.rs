@@ -6,6 +6,7 @@ use crate::error::OrderEntryError;
 use crate::state::{transition, OrderEvent, OrderState};
 use crate::table::{OrderSlot, OrderTable};
 use crate::text::{cl_ord_id, format_into};
+use crate::venue_time::venue_time_to_utc_ns;
 use crossbar_model::{InstrumentId, OrderId, Price, Qty, Side, TimeInForce, VenueId};
 use crossbar_ouch as ouch;
 use crossbar_risk::{MarketView, OrderRequest, RiskEngine, RiskReject};
@@ -98,6 +99,8 @@ pub struct OrderRouter {
     venue_id: VenueId,
     symbols: Vec<ouch::Symbol>,
     capacity: ouch::Capacity,
+    /// The venue's midnight, seconds east of UTC (OUCH Timestamps count from it).
+    venue_midnight_utc_offset_s: i32,
     risk: RiskEngine,
     markets: Vec<MarketView>,
     orders: OrderTable,
@@ -179,6 +182,7 @@ impl OrderRouter {
         Ok(Self {
             venue_id: config.venue_id,
             capacity: config.capacity,
+            venue_midnight_utc_offset_s: config.venue_midnight_utc_offset_s,
             risk,
             markets: vec![
                 MarketView {
@@ -630,8 +634,11 @@ impl OrderRouter {
 
     /// Handles one OUCH 5.0 outbound message (§3) delivered by the SoupBinTCP session with
     /// sequence number `sequence` (0 = unsequenced, never treated as a duplicate), at
-    /// `now_ns` (UTC ns). Accepted / Replaced / Canceled / Executed become an SBE
-    /// ExecutionReport in `sbe_out` (exec type, order status, last px/qty, leaves, cum);
+    /// `now_ns` (UTC ns, the gateway's clock). Accepted / Replaced / Canceled / Executed become
+    /// an SBE ExecutionReport in `sbe_out` (exec type, order status, last px/qty, leaves, cum;
+    /// `timestampNs` = `now_ns`, `venueTimestampNs` = the message's OUCH Timestamp as UTC ns,
+    /// [`crate::venue_time_to_utc_ns`] with the configured venue midnight, the day picked by
+    /// `now_ns`; null when the Timestamp is not a time of day);
     /// Rejected becomes an SBE OrderReject (reason VenueReject, 12). Fills go to
     /// [`RiskEngine::on_fill`], cancels to `on_cancel` / `on_order_done`.
     ///
@@ -656,7 +663,10 @@ impl OrderRouter {
             }
             self.last_venue_sequence = sequence;
         }
-        let event = match ouch::decode_outbound(message)? {
+        let decoded = ouch::decode_outbound(message)?;
+        let venue_ns = venue_timestamp(&decoded)
+            .and_then(|t| venue_time_to_utc_ns(t, self.venue_midnight_utc_offset_s, now_ns));
+        let event = match decoded {
             ouch::OutboundMessage::OrderAccepted(m) => VenueEvent::Accepted {
                 user_ref_num: m.user_ref_num,
                 order_ref: m.order_reference_number,
@@ -685,7 +695,8 @@ impl OrderRouter {
             },
             _ => VenueEvent::Other,
         };
-        let outcome = self.apply_venue_event(event, sequence, now_ns, sbe_out)?;
+        let at = EventTimes { now_ns, venue_ns };
+        let outcome = self.apply_venue_event(event, sequence, at, sbe_out)?;
         match outcome {
             Outcome::Duplicate => self.counters.duplicates += 1,
             Outcome::Ignored => self.counters.ignored += 1,
@@ -695,12 +706,12 @@ impl OrderRouter {
     }
 
     /// Applies one venue event (live, or replayed from the journal) and writes its SBE
-    /// report; `sequence` goes into the report text.
+    /// report; `sequence` goes into the report text, `at` gives its times.
     pub(crate) fn apply_venue_event(
         &mut self,
         event: VenueEvent,
         sequence: u64,
-        now_ns: u64,
+        at: EventTimes,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
         let mut text = [0u8; REPORT_TEXT_MAX];
@@ -711,23 +722,15 @@ impl OrderRouter {
                 user_ref_num,
                 order_ref,
                 dead,
-            } => self.on_accepted(user_ref_num, order_ref, dead, text, now_ns, sbe_out),
+            } => self.on_accepted(user_ref_num, order_ref, dead, text, at, sbe_out),
             VenueEvent::Executed {
                 user_ref_num,
                 qty,
                 price,
                 match_number,
-            } => self.on_executed(
-                user_ref_num,
-                qty,
-                price,
-                match_number,
-                text,
-                now_ns,
-                sbe_out,
-            ),
+            } => self.on_executed(user_ref_num, qty, price, match_number, text, at, sbe_out),
             VenueEvent::Canceled { user_ref_num, qty } => {
-                self.on_canceled(user_ref_num, qty, text, now_ns, sbe_out)
+                self.on_canceled(user_ref_num, qty, text, at, sbe_out)
             }
             VenueEvent::Replaced {
                 orig_user_ref_num,
@@ -741,13 +744,14 @@ impl OrderRouter {
                 price,
                 order_ref,
                 text,
-                now_ns,
+                at,
                 sbe_out,
             ),
+            // OrderReject has no venue time: only the gateway's.
             VenueEvent::Rejected {
                 user_ref_num,
                 reason,
-            } => self.on_rejected(user_ref_num, reason, sequence, now_ns, sbe_out),
+            } => self.on_rejected(user_ref_num, reason, sequence, at.now_ns, sbe_out),
             VenueEvent::Other => Ok(Outcome::Ignored),
         }
     }
@@ -814,7 +818,7 @@ impl OrderRouter {
         order_ref: u64,
         dead: bool,
         text: &[u8],
-        now_ns: u64,
+        at: EventTimes,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
         let slot = self.slot_for(user_ref_num, ouch::OrderAccepted::TYPE)?;
@@ -826,7 +830,7 @@ impl OrderRouter {
             self.risk.on_order_done(order.order_id)?;
             let order = self.apply(slot, OrderEvent::FullCancel)?;
             let report = Report::plain(ExecType::Canceled, Qty(0));
-            let len = self.write_report(&order, &report, text, now_ns, sbe_out);
+            let len = self.write_report(&order, &report, text, at, sbe_out);
             self.orders.remove(slot);
             return len.map(|sbe_len| Outcome::Report { sbe_len });
         }
@@ -842,7 +846,7 @@ impl OrderRouter {
             &order,
             &Report::plain(ExecType::New, Qty(0)),
             text,
-            now_ns,
+            at,
             sbe_out,
         )?;
         Ok(Outcome::Report { sbe_len })
@@ -856,7 +860,7 @@ impl OrderRouter {
         price: Price,
         match_number: u64,
         text: &[u8],
-        now_ns: u64,
+        at: EventTimes,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
         let slot = self.slot_for(user_ref_num, ouch::OrderExecuted::TYPE);
@@ -914,7 +918,7 @@ impl OrderRouter {
             last_qty: quantity,
             match_id: match_number,
         };
-        let len = self.write_report(&order, &report, text, now_ns, sbe_out);
+        let len = self.write_report(&order, &report, text, at, sbe_out);
         if leaves == 0 {
             self.orders.remove(slot);
         }
@@ -926,7 +930,7 @@ impl OrderRouter {
         user_ref_num: ouch::UserRefNum,
         quantity: Qty,
         text: &[u8],
-        now_ns: u64,
+        at: EventTimes,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
         let slot = self.slot_for(user_ref_num, ouch::OrderCanceled::TYPE)?;
@@ -962,7 +966,7 @@ impl OrderRouter {
             &order,
             &Report::plain(ExecType::Canceled, Qty(0)),
             text,
-            now_ns,
+            at,
             sbe_out,
         );
         if leaves == 0 {
@@ -979,7 +983,7 @@ impl OrderRouter {
         price: Price,
         order_ref: u64,
         text: &[u8],
-        now_ns: u64,
+        at: EventTimes,
         sbe_out: &mut [u8],
     ) -> Result<Outcome, OrderEntryError> {
         let orig_slot = self.slot_for(orig_user_ref_num, ouch::OrderReplaced::TYPE)?;
@@ -1016,7 +1020,7 @@ impl OrderRouter {
             &order,
             &Report::plain(ExecType::Replaced, Qty(0)),
             text,
-            now_ns,
+            at,
             sbe_out,
         )?;
         Ok(Outcome::Report { sbe_len })
@@ -1067,7 +1071,7 @@ impl OrderRouter {
         order: &OrderSlot,
         report: &Report,
         text: &[u8],
-        now_ns: u64,
+        at: EventTimes,
         sbe_out: &mut [u8],
     ) -> Result<usize, OrderEntryError> {
         let available = sbe_out.len();
@@ -1095,9 +1099,10 @@ impl OrderRouter {
                     cum_qty: order.cum,
                     venue_order_ref: order.venue_order_ref,
                     match_id: report.match_id,
-                    timestamp_ns: now_ns,
-                    // OUCH timestamps are ns since the venue's midnight, not UTC: not carried.
-                    venue_timestamp_ns: None,
+                    timestamp_ns: at.now_ns,
+                    venue_timestamp_ns: at.venue_ns,
+                    // Numbered by the gateway's execution stream when it sends the report.
+                    stream_sequence: None,
                 })
                 .text(text)
                 .map_err(too_small)?
@@ -1129,6 +1134,8 @@ impl OrderRouter {
                 instrument_id: target.instrument.0,
                 reject_reason: reason,
                 timestamp_ns: now_ns,
+                // Numbered by the gateway's execution stream when it sends the reject.
+                stream_sequence: None,
             })
             .text(text)
             .map_err(too_small)?
@@ -1229,6 +1236,26 @@ pub(crate) fn write_decimal(mut n: u64, out: &mut [u8]) -> usize {
     let len = tmp.len() - i;
     out[..len].copy_from_slice(&tmp[i..]);
     len
+}
+
+/// The times of one venue event: `now_ns`, the gateway's clock when it arrived (UTC ns), and
+/// `venue_ns`, the venue's own time of the event (its OUCH Timestamp as UTC ns), if usable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EventTimes {
+    pub(crate) now_ns: u64,
+    pub(crate) venue_ns: Option<u64>,
+}
+
+/// The Timestamp (ns since the venue's midnight, OUCH 5.0 §3.2 "Timestamp") of the outbound
+/// messages that become ExecutionReports; `None` for the others.
+fn venue_timestamp(message: &ouch::OutboundMessage<'_>) -> Option<u64> {
+    match message {
+        ouch::OutboundMessage::OrderAccepted(m) => Some(m.timestamp_ns),
+        ouch::OutboundMessage::OrderExecuted(m) => Some(m.timestamp_ns),
+        ouch::OutboundMessage::OrderCanceled(m) => Some(m.timestamp_ns),
+        ouch::OutboundMessage::OrderReplaced(m) => Some(m.timestamp_ns),
+        _ => None,
+    }
 }
 
 /// A ReplaceOrder request's fields.

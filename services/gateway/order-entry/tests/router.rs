@@ -238,3 +238,118 @@ fn cancel_request_and_venue_cancel_release_risk() {
         }
     ));
 }
+
+/// `message` (any OUCH 5.0 §3 outbound message) with its Timestamp (offset 1, 8 bytes
+/// big-endian, ns since the venue's midnight) set to `since_midnight_ns`.
+fn stamped(mut message: Vec<u8>, since_midnight_ns: u64) -> Vec<u8> {
+    message[1..9].copy_from_slice(&since_midnight_ns.to_be_bytes());
+    message
+}
+
+fn report(out: Outcome, sbe: &[u8]) -> crossbar_sbe::ExecutionReport {
+    let Outcome::Report { sbe_len } = out else {
+        panic!("{out:?}")
+    };
+    let Message::ExecutionReport(er) = decode(&sbe[..sbe_len]).unwrap() else {
+        panic!()
+    };
+    er
+}
+
+const DAY: u64 = crossbar_order_entry::NS_PER_DAY;
+const MS: u64 = 1_000_000;
+
+#[test]
+fn execution_reports_carry_the_venue_timestamp_as_utc_across_midnight() {
+    // The gateway's clock just after a UTC midnight; the venue stamps just before it.
+    let midnight = (NOW_NS / DAY + 1) * DAY;
+    let mut r = router(16);
+    let mut sink = VecSink::default();
+    let mut sbe = [0u8; 2048];
+    r.on_child_order(
+        &new_child_order(42, 0, Side::Buy, 1_000_050, 300),
+        midnight - 300 * MS,
+        &mut sink,
+        &mut sbe,
+    )
+    .unwrap();
+    // Accepted stamped 23:59:59.900, seen at 00:00:00.100: the previous day.
+    let ack = stamped(accepted(1, 300, 1_000_050, 9), DAY - 100 * MS);
+    let er = report(
+        r.on_venue_message(1, &ack, midnight + 100 * MS, &mut sbe)
+            .unwrap(),
+        &sbe,
+    );
+    assert_eq!(er.exec_type, ExecType::New);
+    assert_eq!(
+        (er.timestamp_ns, er.venue_timestamp_ns),
+        (midnight + 100 * MS, Some(midnight - 100 * MS))
+    );
+    // Executed stamped 00:00:00.050: the new day.
+    let fill = stamped(executed(1, 100, 1_000_050, 77), 50 * MS);
+    let er = report(
+        r.on_venue_message(2, &fill, midnight + 120 * MS, &mut sbe)
+            .unwrap(),
+        &sbe,
+    );
+    assert_eq!(er.exec_type, ExecType::PartialFill);
+    assert_eq!(er.venue_timestamp_ns, Some(midnight + 50 * MS));
+    // Canceled (the rest) stamped 00:00:01.
+    let m = ouch::OrderCanceled {
+        timestamp_ns: 1_000 * MS,
+        user_ref_num: ouch::UserRefNum(1),
+        quantity: Qty(200),
+        reason: ouch::CancelReason::from_code(b'U'),
+    };
+    let mut b = [0u8; 18];
+    m.encode(&mut b).unwrap();
+    let er = report(
+        r.on_venue_message(3, &b, midnight + 1_001 * MS, &mut sbe)
+            .unwrap(),
+        &sbe,
+    );
+    assert_eq!(er.exec_type, ExecType::Canceled);
+    assert_eq!(er.venue_timestamp_ns, Some(midnight + 1_000 * MS));
+
+    // A Timestamp that is no time of day: the report says the venue gave none.
+    r.on_child_order(
+        &new_child_order(43, 0, Side::Buy, 1_000_050, 100),
+        midnight,
+        &mut sink,
+        &mut sbe,
+    )
+    .unwrap();
+    let bad = stamped(accepted(2, 100, 1_000_050, 10), DAY);
+    let er = report(
+        r.on_venue_message(4, &bad, midnight + 2_000 * MS, &mut sbe)
+            .unwrap(),
+        &sbe,
+    );
+    assert_eq!(
+        (er.timestamp_ns, er.venue_timestamp_ns),
+        (midnight + 2_000 * MS, None)
+    );
+}
+
+#[test]
+fn a_venue_midnight_west_of_utc_is_converted_with_its_offset() {
+    // UTC−5: 19:00:00 at the venue is 00:00:00 UTC.
+    let midnight = (NOW_NS / DAY + 1) * DAY;
+    let mut r = router_with_midnight(16, -18_000);
+    let mut sink = VecSink::default();
+    let mut sbe = [0u8; 2048];
+    r.on_child_order(
+        &new_child_order(42, 0, Side::Buy, 1_000_050, 300),
+        midnight,
+        &mut sink,
+        &mut sbe,
+    )
+    .unwrap();
+    let ack = stamped(accepted(1, 300, 1_000_050, 9), 19 * 3_600 * 1_000 * MS);
+    let er = report(
+        r.on_venue_message(1, &ack, midnight + MS, &mut sbe)
+            .unwrap(),
+        &sbe,
+    );
+    assert_eq!(er.venue_timestamp_ns, Some(midnight));
+}

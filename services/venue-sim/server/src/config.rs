@@ -50,6 +50,12 @@ pub struct VenueSimConfig {
     pub control_addr: SocketAddr,
     /// Idle strategy of the engine thread. Default backoff; production configs busy-spin.
     pub idle: IdleStrategyConfig,
+    /// The venue's midnight for every ITCH/OUCH Timestamp (ns since midnight, OUCH 5.0
+    /// §3.2 "Timestamp"), as seconds east of UTC: local time = UTC + this. Default 0 (UTC
+    /// midnight); within ±64,800 (±18 h). A fixed offset: NASDAQ's US Eastern midnight would be
+    /// −18,000 (EST) or −14,400 (EDT), set by hand. Gateways must use the same value
+    /// (`order_entry.venue_midnight_utc_offset_s`). See [`crate::clock::VenueMidnight`].
+    pub midnight_utc_offset_s: i32,
     /// Log format and level.
     pub logging: LoggingConfig,
     /// Market data: MoldUDP64 publisher and retransmission server.
@@ -75,6 +81,7 @@ impl Default for VenueSimConfig {
             venue_id: 1,
             control_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             idle: IdleStrategyConfig::default(),
+            midnight_utc_offset_s: 0,
             logging: LoggingConfig::default(),
             feed: FeedSection::default(),
             history: HistorySection::default(),
@@ -374,6 +381,16 @@ impl VenueSimConfig {
     /// The first [`ConfigProblem`] found, naming its dotted key.
     pub fn validate(&self) -> Result<(), ConfigProblem> {
         range("venue_id", self.venue_id.into(), 1, u16::MAX.into())?;
+        if crate::clock::VenueMidnight::with_offset_s(self.midnight_utc_offset_s).is_none() {
+            let max = crate::clock::MIDNIGHT_OFFSET_MAX_S;
+            return Err(problem(
+                "midnight_utc_offset_s",
+                format!(
+                    "{} is outside -{max}..={max} (seconds east of UTC)",
+                    self.midnight_utc_offset_s
+                ),
+            ));
+        }
         ascii_len("feed.session", &self.feed.session, 10)?;
         range("feed.max_payload", self.feed.max_payload as u64, 64, 65_507)?;
         range(
@@ -521,5 +538,16 @@ mod tests {
             c.validate().unwrap_err().to_string(),
             "CONFIG_INVALID key=seed.source.symbol_count reason=8 is outside 1..=4"
         );
+        let mut c = VenueSimConfig {
+            midnight_utc_offset_s: -64_801,
+            ..VenueSimConfig::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "CONFIG_INVALID key=midnight_utc_offset_s reason=-64801 is outside -64800..=64800 \
+             (seconds east of UTC)"
+        );
+        c.midnight_utc_offset_s = -18_000;
+        c.validate().unwrap();
     }
 }

@@ -14,16 +14,6 @@ use crossbar_ouch::{
     OrderState, OuchError, RejectReason, Rejected, Symbol, TimeInForce, UserRefNum,
 };
 
-/// Nanoseconds in a day.
-pub const NS_PER_DAY: u64 = 86_400_000_000_000;
-
-/// ITCH/OUCH timestamps are nanoseconds since midnight (ITCH 5.0 §1.1 "Timestamp", OUCH 5.0
-/// §1.1): the simulator uses UTC midnight of the wall clock `now_ns` (UTC ns since the epoch).
-#[inline]
-pub const fn ns_since_midnight(now_ns: u64) -> u64 {
-    now_ns % NS_PER_DAY
-}
-
 /// How the venue names an instrument on its feed: ITCH Stock Locate and Stock symbol.
 pub trait InstrumentNames {
     /// `(locate, stock)` of `instrument`, `None` when the venue never listed it.
@@ -61,10 +51,11 @@ fn itch_side(side: Side) -> Side {
     }
 }
 
-/// The ITCH 5.0 message for `event` at venue time `now_ns` (UTC ns): Add Order `A`
+/// The ITCH 5.0 message for `event` at venue time `timestamp_ns` (ns since the venue's
+/// midnight, [`crate::clock::VenueMidnight::since_midnight`]): Add Order `A`
 /// (§1.3.1), Order Executed `E` (§1.4.1), Order Cancel `X` (§1.4.3), Order Delete `D`
 /// (§1.4.4) or Order Replace `U` (§1.4.5), with the instrument's locate, tracking number 0
-/// and the time since midnight. Order reference numbers and match numbers are the engine's
+/// and that timestamp. Order reference numbers and match numbers are the engine's
 /// (client orders: from 2^62 up).
 ///
 /// # Errors
@@ -72,7 +63,7 @@ fn itch_side(side: Side) -> Side {
 pub fn itch_message(
     event: &FeedEvent,
     names: &impl InstrumentNames,
-    now_ns: u64,
+    timestamp_ns: u64,
 ) -> Result<ItchMessage, EncodeError> {
     let instrument = match *event {
         FeedEvent::AddOrder { instrument, .. }
@@ -87,7 +78,7 @@ pub fn itch_message(
     let header = Header {
         stock_locate: locate,
         tracking_number: 0,
-        timestamp_ns: ns_since_midnight(now_ns),
+        timestamp_ns,
     };
     Ok(match *event {
         FeedEvent::AddOrder {
@@ -149,17 +140,18 @@ pub fn itch_message(
     })
 }
 
-/// Encodes [`itch_message`] into `out`; returns the length.
+/// Encodes [`itch_message`] (`timestamp_ns`: ns since the venue's midnight) into `out`;
+/// returns the length.
 ///
 /// # Errors
 /// [`EncodeError`].
 pub fn encode_itch(
     event: &FeedEvent,
     names: &impl InstrumentNames,
-    now_ns: u64,
+    timestamp_ns: u64,
     out: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    itch_message(event, names, now_ns)?
+    itch_message(event, names, timestamp_ns)?
         .encode(out)
         .map_err(EncodeError::Itch)
 }
@@ -214,8 +206,10 @@ fn ouch_side(side: Side, echo: &RequestEcho) -> OrderSide {
     }
 }
 
-/// Encodes the OUCH 5.0 message for `event` into `out` at venue time `now_ns` (UTC ns) and
-/// returns its length: Accepted `A` (§3.2, Order State `L`), Replaced `U` (§3.3, `L` or `D`
+/// Encodes the OUCH 5.0 message for `event` into `out` with Timestamp `timestamp_ns` (ns since
+/// the venue's midnight, OUCH 5.0 §3.2 "Timestamp"; the caller picks the event's time: the
+/// request's receive time for Accepted/Rejected, the match time otherwise) and returns its
+/// length: Accepted `A` (§3.2, Order State `L`), Replaced `U` (§3.3, `L` or `D`
 /// when nothing was left to expose), Canceled `C` (§3.4, Appendix C reason), Executed `E`
 /// (§3.6, Appendix E liquidity flag `A`/`R`, the engine's match number) or Rejected `J`
 /// (§3.8, Appendix D reason). `echo` supplies the request fields the event lacks; `symbol`
@@ -226,10 +220,9 @@ fn ouch_side(side: Side, echo: &RequestEcho) -> OrderSide {
 pub fn encode_ouch(
     event: &PrivateEvent,
     echo: &RequestEcho,
-    now_ns: u64,
+    timestamp_ns: u64,
     out: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let timestamp_ns = ns_since_midnight(now_ns);
     let options = OptionsView::EMPTY;
     let result = match *event {
         PrivateEvent::Accepted {
@@ -323,14 +316,15 @@ pub fn encode_ouch(
             token,
             RejectReason::from_code(reason.ouch_code()),
             echo.cl_ord_id,
-            now_ns,
+            timestamp_ns,
             out,
         ),
     };
     result.map_err(EncodeError::Ouch)
 }
 
-/// Encodes an OUCH 5.0 Rejected (§3.8) for `token` with an Appendix D `reason`.
+/// Encodes an OUCH 5.0 Rejected (§3.8) for `token` with an Appendix D `reason` and
+/// Timestamp `timestamp_ns` (ns since the venue's midnight).
 ///
 /// # Errors
 /// [`OuchError`] when `out` is shorter than 29 bytes.
@@ -338,11 +332,11 @@ pub fn encode_rejected(
     token: u32,
     reason: RejectReason,
     cl_ord_id: ClOrdId,
-    now_ns: u64,
+    timestamp_ns: u64,
     out: &mut [u8],
 ) -> Result<usize, OuchError> {
     Rejected {
-        timestamp_ns: ns_since_midnight(now_ns),
+        timestamp_ns,
         user_ref_num: UserRefNum(token),
         reason,
         cl_ord_id,
@@ -364,7 +358,8 @@ mod tests {
         }
     }
 
-    const NOW: u64 = 3 * NS_PER_DAY + 45_000_000_000_123;
+    /// Venue time of every encoded event, ns since the venue's midnight.
+    const NOW: u64 = 45_000_000_000_123;
     const I: InstrumentId = InstrumentId(3);
 
     fn itch(event: FeedEvent) -> ItchMessage {

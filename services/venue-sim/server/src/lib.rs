@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod clock;
 pub mod config;
 pub mod control;
 pub mod encode;

@@ -27,6 +27,7 @@ use crossbar_venue_feed::{
 use serde_json::{json, Value};
 
 use crate::accounts::{AccountState, InboundArena, SelectedStore, SessionListener};
+use crate::clock::VenueMidnight;
 use crate::config::{SeedSourceConfig, VenueSimConfig};
 use crate::control::{Command, ControlError, ControlInbox};
 use crate::encode::{encode_itch, encode_ouch, encode_rejected, RequestEcho};
@@ -90,6 +91,17 @@ struct Connection {
     account: Option<usize>,
 }
 
+/// The two venue times of one client request, UTC ns (CLOCK_REALTIME): `received_ns`, read
+/// right after the `read` whose bytes completed the request's SoupBinTCP packet (before
+/// decoding and matching); `matched_ns`, read when the engine has handled it. OUCH Accepted
+/// and Rejected carry the first, everything the engine did (Executed, Canceled, Replaced, the
+/// ITCH feed's events) the second.
+#[derive(Clone, Copy, Debug)]
+struct Stamps {
+    received_ns: u64,
+    matched_ns: u64,
+}
+
 /// Venue-level counters (single writer: the venue agent).
 #[derive(Clone, Copy, Debug, Default)]
 struct VenueCounters {
@@ -126,6 +138,8 @@ pub struct Venue {
     control: Option<ControlInbox>,
     counters: VenueCounters,
     addrs: BoundAddrs,
+    /// The day every ITCH/OUCH Timestamp counts from.
+    midnight: VenueMidnight,
 }
 
 fn seed_source(config: &SeedSourceConfig) -> SeedSource {
@@ -252,6 +266,8 @@ impl Venue {
                 .map_err(socket_error("ouch", ouch_addr))?,
         };
         let connections = (0..config.ouch.connections_max).map(|_| None).collect();
+        let midnight = VenueMidnight::with_offset_s(config.midnight_utc_offset_s)
+            .ok_or_else(|| config_error("midnight_utc_offset_s")("outside ±64,800 s".to_owned()))?;
         Ok(Self {
             fees: config.fees,
             engine,
@@ -271,6 +287,7 @@ impl Venue {
             control,
             counters: VenueCounters::default(),
             addrs,
+            midnight,
             config,
         })
     }
@@ -336,8 +353,9 @@ impl Venue {
     }
 
     /// Reads one chunk from connection `slot`, feeds it to its session and handles the
-    /// OUCH messages it carried.
-    fn read_connection(&mut self, slot: usize, now_ns: u64) -> usize {
+    /// OUCH messages it carried, each stamped with the time right after this read (the read
+    /// that completed its packet).
+    fn read_connection(&mut self, slot: usize) -> usize {
         let Some(conn) = self.connections[slot].as_mut() else {
             return 0;
         };
@@ -353,6 +371,8 @@ impl Venue {
                 return 1;
             }
         };
+        // The venue's receive time of every message this read completes.
+        let received_ns = crossbar_runtime::agent::wall_clock_ns();
         let selected = Cell::new(conn.account);
         let mut listener = SessionListener {
             accounts: &self.accounts,
@@ -367,7 +387,7 @@ impl Venue {
         };
         let result = conn
             .session
-            .on_bytes(&self.read_buf[..n], now_ns, &store, &mut listener);
+            .on_bytes(&self.read_buf[..n], received_ns, &store, &mut listener);
         let logged_in = listener.logged_in;
         if let Err(error) = result {
             self.counters.protocol_errors += 1;
@@ -384,7 +404,7 @@ impl Venue {
         let mut inbound = std::mem::take(&mut self.inbound);
         if let Some(account) = account {
             for i in 0..inbound.len() {
-                self.handle_ouch(slot, account, inbound.get(i), now_ns);
+                self.handle_ouch(slot, account, inbound.get(i), received_ns);
             }
         }
         inbound.clear();
@@ -483,11 +503,11 @@ impl Venue {
         let _ = conn.session.send_debug(&buf[..len], now_ns);
     }
 
-    fn handle_ouch(&mut self, slot: usize, account: usize, message: &[u8], now_ns: u64) {
+    fn handle_ouch(&mut self, slot: usize, account: usize, message: &[u8], received_ns: u64) {
         match decode_inbound(message) {
-            Ok(InboundMessage::EnterOrder(m)) => self.enter(slot, account, &m, now_ns),
-            Ok(InboundMessage::ReplaceOrder(m)) => self.replace(slot, account, &m, now_ns),
-            Ok(InboundMessage::CancelOrder(m)) => self.cancel(slot, account, &m, now_ns),
+            Ok(InboundMessage::EnterOrder(m)) => self.enter(slot, account, &m, received_ns),
+            Ok(InboundMessage::ReplaceOrder(m)) => self.replace(slot, account, &m, received_ns),
+            Ok(InboundMessage::CancelOrder(m)) => self.cancel(slot, account, &m, received_ns),
             Ok(other) => {
                 self.accounts[account].malformed += 1;
                 self.debug_text(
@@ -496,12 +516,12 @@ impl Venue {
                         "VSIM_UNSUPPORTED_MESSAGE type={} (supported: O U X)",
                         other.message_type() as char
                     ),
-                    now_ns,
+                    received_ns,
                 );
             }
             Err(error) => {
                 self.accounts[account].malformed += 1;
-                self.debug_text(slot, format_args!("VSIM_BAD_OUCH {error}"), now_ns);
+                self.debug_text(slot, format_args!("VSIM_BAD_OUCH {error}"), received_ns);
             }
         }
     }
@@ -515,10 +535,11 @@ impl Venue {
         echo: &RequestEcho,
         token: u32,
         (reason, field, value): (RejectReason, &str, u8),
-        now_ns: u64,
+        received_ns: u64,
     ) {
         let mut buf = [0u8; 64];
-        match encode_rejected(token, reason, echo.cl_ord_id, now_ns, &mut buf) {
+        let timestamp = self.midnight.since_midnight(received_ns);
+        match encode_rejected(token, reason, echo.cl_ord_id, timestamp, &mut buf) {
             Ok(n) => {
                 self.accounts[account].append(&buf[..n]);
                 self.accounts[account].rejected += 1;
@@ -531,7 +552,7 @@ impl Venue {
                 "VSIM_UNSUPPORTED field={field} value={} user_ref_num={token}",
                 value as char
             ),
-            now_ns,
+            received_ns,
         );
     }
 
@@ -560,7 +581,7 @@ impl Venue {
         }
     }
 
-    fn enter(&mut self, slot: usize, account: usize, m: &EnterOrder<'_>, now_ns: u64) {
+    fn enter(&mut self, slot: usize, account: usize, m: &EnterOrder<'_>, received_ns: u64) {
         let echo = RequestEcho {
             symbol: m.symbol,
             side: m.side,
@@ -578,7 +599,14 @@ impl Venue {
             m.intermarket_sweep,
             m.cross_type,
         ) {
-            self.reject_unsupported(slot, account, &echo, token, (reason, field, value), now_ns);
+            self.reject_unsupported(
+                slot,
+                account,
+                &echo,
+                token,
+                (reason, field, value),
+                received_ns,
+            );
             return;
         }
         let Some(tif) = m.time_in_force.to_model() else {
@@ -603,10 +631,10 @@ impl Venue {
             tif,
             &mut self.events,
         );
-        self.after_request(slot, account, &echo, result.err(), now_ns);
+        self.after_request(slot, account, &echo, result.err(), received_ns);
     }
 
-    fn replace(&mut self, slot: usize, account: usize, m: &ReplaceOrder<'_>, now_ns: u64) {
+    fn replace(&mut self, slot: usize, account: usize, m: &ReplaceOrder<'_>, received_ns: u64) {
         let old = self
             .engine
             .client_order(account as u16, m.orig_user_ref_num.0);
@@ -635,7 +663,14 @@ impl Venue {
             )
         };
         if let Some((reason, field, value)) = unsupported {
-            self.reject_unsupported(slot, account, &echo, token, (reason, field, value), now_ns);
+            self.reject_unsupported(
+                slot,
+                account,
+                &echo,
+                token,
+                (reason, field, value),
+                received_ns,
+            );
             return;
         }
         self.events.clear();
@@ -647,10 +682,10 @@ impl Venue {
             m.quantity,
             &mut self.events,
         );
-        self.after_request(slot, account, &echo, result.err(), now_ns);
+        self.after_request(slot, account, &echo, result.err(), received_ns);
     }
 
-    fn cancel(&mut self, slot: usize, account: usize, m: &CancelOrder, now_ns: u64) {
+    fn cancel(&mut self, slot: usize, account: usize, m: &CancelOrder, received_ns: u64) {
         self.events.clear();
         let result = self.engine.cancel(
             account as u16,
@@ -658,44 +693,55 @@ impl Venue {
             m.quantity,
             &mut self.events,
         );
-        self.after_request(slot, account, &RequestEcho::NONE, result.err(), now_ns);
+        self.after_request(slot, account, &RequestEcho::NONE, result.err(), received_ns);
     }
 
-    /// Publishes and stores what the engine emitted for one request; an error the engine
-    /// answered with no event (duplicate or unknown token: OUCH 5.0 §1.2, §2.2, §2.3 ignore
-    /// these) is explained in a Debug text.
+    /// Publishes and stores what the engine emitted for one request received at
+    /// `received_ns` (UTC ns); an error the engine answered with no event (duplicate or
+    /// unknown token: OUCH 5.0 §1.2, §2.2, §2.3 ignore these) is explained in a Debug text.
     fn after_request(
         &mut self,
         slot: usize,
         account: usize,
         echo: &RequestEcho,
         error: Option<crossbar_matching::MatchError>,
-        now_ns: u64,
+        received_ns: u64,
     ) {
+        let stamps = Stamps {
+            received_ns,
+            matched_ns: crossbar_runtime::agent::wall_clock_ns(),
+        };
         if let Some(error) = error {
             if self.events.is_empty() {
                 self.accounts[account].ignored += 1;
-                self.debug_text(slot, format_args!("VSIM_IGNORED {error}"), now_ns);
+                self.debug_text(slot, format_args!("VSIM_IGNORED {error}"), received_ns);
             }
         }
         let events = std::mem::take(&mut self.events);
         for event in &events {
-            self.dispatch(event, account, echo, now_ns);
+            self.dispatch(event, account, echo, stamps);
         }
         self.events = events;
     }
 
-    fn dispatch(&mut self, event: &Event, requester: usize, echo: &RequestEcho, now_ns: u64) {
+    fn dispatch(&mut self, event: &Event, requester: usize, echo: &RequestEcho, stamps: Stamps) {
         let mut buf = [0u8; 128];
+        let matched = self.midnight.since_midnight(stamps.matched_ns);
         match event {
-            Event::Feed(feed) => match encode_itch(feed, self.seeder.locates(), now_ns, &mut buf) {
-                Ok(n) => {
-                    if self.publisher.publish(&buf[..n], now_ns).is_err() {
-                        self.counters.feed_publish_errors += 1;
+            Event::Feed(feed) => {
+                match encode_itch(feed, self.seeder.locates(), matched, &mut buf) {
+                    Ok(n) => {
+                        if self
+                            .publisher
+                            .publish(&buf[..n], stamps.matched_ns)
+                            .is_err()
+                        {
+                            self.counters.feed_publish_errors += 1;
+                        }
                     }
+                    Err(_) => self.counters.feed_encode_errors += 1,
                 }
-                Err(_) => self.counters.feed_encode_errors += 1,
-            },
+            }
             Event::Private(private) => {
                 let session = usize::from(private.session());
                 let echo = if session == requester {
@@ -703,7 +749,14 @@ impl Venue {
                 } else {
                     &RequestEcho::NONE
                 };
-                let Ok(n) = encode_ouch(private, echo, now_ns, &mut buf) else {
+                // Accepted / Rejected: when the request arrived; the rest: when it matched.
+                let timestamp = match private {
+                    PrivateEvent::Accepted { .. } | PrivateEvent::Rejected { .. } => {
+                        self.midnight.since_midnight(stamps.received_ns)
+                    }
+                    _ => matched,
+                };
+                let Ok(n) = encode_ouch(private, echo, timestamp, &mut buf) else {
                     self.counters.ouch_encode_errors += 1;
                     return;
                 };
@@ -961,7 +1014,7 @@ impl Agent for Venue {
         }
         work += self.accept(now_ns);
         for slot in 0..self.connections.len() {
-            work += self.read_connection(slot, now_ns);
+            work += self.read_connection(slot);
         }
         for slot in 0..self.connections.len() {
             work += self.flush_connection(slot, now_ns);

@@ -2,7 +2,7 @@
 //! positions and the duplicate-execution window rebuilt from the audit journal's records
 //! (`docs/gateway.md`, "Restart recovery"), through the same code the live path runs.
 
-use super::{OrderRouter, OuchSink, VenueEvent, REQUEST_LEN};
+use super::{EventTimes, OrderRouter, OuchSink, VenueEvent, REQUEST_LEN};
 use crate::error::OrderEntryError;
 use crate::state::OrderState;
 use crossbar_model::{InstrumentId, OrderId, Price, Qty, Side, TimeInForce};
@@ -140,7 +140,8 @@ impl OrderRouter {
     /// wrote for an OUCH message, with its `OUCH session=.. seq=..` text): rebuilds the OUCH
     /// event from it and the order table (UserRefNum, leaves before the event) and applies it
     /// through the live handlers, so state, risk, positions and the duplicate-execution
-    /// window end exactly as they were. `scratch` receives the (discarded) SBE again.
+    /// window end exactly as they were. `scratch` receives the (discarded) SBE again, with the
+    /// record's `timestamp_ns` and the report's own `venueTimestampNs`.
     /// Returns the venue origin, or `None` for a record that is not a venue report (e.g. a
     /// local reject).
     ///
@@ -156,7 +157,7 @@ impl OrderRouter {
         let unknown = OrderEntryError::Config {
             reason: "replayed_report_of_unknown_order",
         };
-        let (event, text) = match decode_view(sbe)? {
+        let (event, text, venue_ns) = match decode_view(sbe)? {
             MessageView::ExecutionReport(r) => {
                 let text = r.text().map_err(|_| unknown.clone())?;
                 let Some(slot) = self.orders.slot_of_order(OrderId(r.order_id())) else {
@@ -205,7 +206,7 @@ impl OrderRouter {
                     }
                     _ => VenueEvent::Other,
                 };
-                (event, text)
+                (event, text, r.venue_timestamp_ns())
             }
             MessageView::OrderReject(r) if r.reject_reason() == RejectReason::VenueReject => {
                 let text = r.text().map_err(|_| unknown.clone())?;
@@ -218,7 +219,7 @@ impl OrderRouter {
                     user_ref_num: ouch::UserRefNum(o.user_ref_num),
                     reason: ouch::RejectReason::from_code(0),
                 };
-                (event, text)
+                (event, text, None)
             }
             _ => return Ok(None),
         };
@@ -228,7 +229,11 @@ impl OrderRouter {
         let sequence = origin.sequence;
         self.set_venue_session(origin.session);
         self.last_venue_sequence = self.last_venue_sequence.max(sequence);
-        self.apply_venue_event(event, sequence, timestamp_ns, scratch)?;
+        let at = EventTimes {
+            now_ns: timestamp_ns,
+            venue_ns,
+        };
+        self.apply_venue_event(event, sequence, at, scratch)?;
         Ok(Some(sequence))
     }
 

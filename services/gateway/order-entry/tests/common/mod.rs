@@ -11,6 +11,12 @@ use crossbar_soupbintcp::SoupError;
 pub const NOW_NS: u64 = 1_700_000_000_000_000_000;
 
 pub fn router(max_live_orders: u32) -> OrderRouter {
+    router_with_midnight(max_live_orders, 0)
+}
+
+/// [`router`] for a venue whose OUCH Timestamps count from the midnight `offset_s` seconds
+/// east of UTC.
+pub fn router_with_midnight(max_live_orders: u32, offset_s: i32) -> OrderRouter {
     let limits = RiskLimits {
         instruments: vec![
             InstrumentLimits {
@@ -47,6 +53,7 @@ pub fn router(max_live_orders: u32) -> OrderRouter {
         duplicate_execution_window: 4096,
         first_user_ref_num: 1,
         capacity: ouch::Capacity::Agency,
+        venue_midnight_utc_offset_s: offset_s,
     };
     let mut r = OrderRouter::new(config, risk).unwrap();
     for i in 0..2 {

@@ -122,7 +122,12 @@ pub fn wait_line(lines: &Receiver<String>, prefix: &str) -> String {
 impl Sim {
     /// Starts the venue sending its feed to `feed` and waits for both ready lines.
     pub fn start(feed: &Subscriber, extra: &str) -> Sim {
-        let (child, lines, dir) = spawn(&config_text(feed.addr(), extra));
+        Sim::start_config(&config_text(feed.addr(), extra))
+    }
+
+    /// Starts the venue from a whole config file's text and waits for both ready lines.
+    pub fn start_config(config: &str) -> Sim {
+        let (child, lines, dir) = spawn(config);
         let ready = wait_line(&lines, "VENUE_SIM_READY");
         assert!(ready.contains("venue=NASDAQ"), "{ready}");
         let seeded = wait_line(&lines, "VENUE_SIM_SEEDED");
