@@ -196,7 +196,7 @@ fn without_the_aggregator_every_gateway_cancels_and_refuses() {
     }
     // The gateway's journal holds the cancel it sent on its own and the venue's answer. (Its
     // ExecutionReport went out on UDP while the dead aggregator's image was still timing out,
-    // so no centre received it: see docs/platform.md, "Known gaps".)
+    // so no centre received it: the restarted aggregator gets it by resync, below.)
     let child = working["children"][0]["child_order_id"].as_u64().unwrap();
     let gw = format!(
         "gw-{}",
@@ -231,8 +231,84 @@ fn without_the_aggregator_every_gateway_cancels_and_refuses() {
     drop(executions);
     drop(transport);
     let _ = std::fs::remove_dir_all(aeron);
-    let counters = platform.stop();
+
+    // The aggregator restarts on its journal, where the child is still working. It asks every
+    // gateway to replay its execution stream from the last message it applied; the gateway
+    // answers from its journal, so the Canceled it never received arrives now, and the parent
+    // ends Canceled (reason gateway_canceled) instead of being re-posted.
+    let ready = platform.restart_aggregator();
+    assert!(
+        field(&ready, "replayed").parse::<u64>().unwrap() > 0,
+        "{ready}"
+    );
+    let done = platform.wait_parent(id, "canceled");
+    assert_eq!(done["children"][0]["state"], "canceled", "{done}");
+    assert_eq!(done["children"].as_array().unwrap().len(), 1, "{done}");
+    assert_eq!(done["cum_qty"], 0, "{done}");
+    assert_eq!(done["cancel_reason"], "gateway_canceled", "{done}");
+    let position = platform.position(SYMBOL);
+    assert!(
+        position.as_ref().is_none_or(|p| p["net_qty"] == 0),
+        "{position:?}"
+    );
+    // Every gateway is resynced and routed to again: a new Day parent rests at a venue.
+    platform.wait_venues_live(&["NASDAQ", "BX", "PSX"]);
+    let again = platform.submit(&[
+        "--symbol",
+        SYMBOL,
+        "--side",
+        "buy",
+        "--qty",
+        "100",
+        "--price",
+        &dollars(POST),
+        "--type",
+        "limit",
+        "--tif",
+        "day",
+        "--strategy",
+        "post",
+        "--client-order-id",
+        "resting-2",
+    ]);
+    let again = again["parent_order_id"].as_u64().unwrap();
+    wait_until("the new child resting at its venue", || {
+        let p = platform.parent(again)?;
+        if p["children"][0]["state"] == "new" {
+            Ok(())
+        } else {
+            Err(format!("{p}"))
+        }
+    });
+    // The aggregator's journal holds the resync requests; the gateway's replay went out once.
+    let life = platform.order_life(child);
+    assert_eq!(
+        life.iter()
+            .filter(|r| r["journal"] == "aggregator"
+                && r["direction"] == "inbound"
+                && r["message"] == "ExecutionReport"
+                && r["fields"]["execType"] == "Canceled")
+            .count(),
+        1,
+        "{life:#?}"
+    );
+
+    let (counters, aggregator) = platform.stop_all();
+    assert_eq!(
+        aggregator.get("resync.completed"),
+        Some(&3),
+        "{aggregator:?}"
+    );
+    assert_eq!(aggregator.get("resync.gaps"), Some(&0), "{aggregator:?}");
     let by_venue = |name: &str| &counters[VENUES.iter().position(|v| v.name == name).unwrap()];
     assert_eq!(by_venue(&venue).get("centre.silent_cancels"), Some(&1));
+    assert!(
+        by_venue(&venue)["exec.replayed"] >= 1,
+        "{:?}",
+        by_venue(&venue)
+    );
+    for c in &counters {
+        assert!(c["exec.replay_completes"] >= 1, "{c:?}");
+    }
     eprintln!("working order canceled {canceled_after:?} after the aggregator's SIGKILL");
 }

@@ -358,6 +358,8 @@ pub struct Platform {
     /// UDP layout: each gateway's orders endpoint.
     pub orders_endpoints: Vec<SocketAddr>,
     aeron_dirs: Vec<PathBuf>,
+    /// The aggregator's environment, for a restart on the same journal.
+    aggregator_env: Vec<(String, String)>,
 }
 
 fn env_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
@@ -459,6 +461,7 @@ impl Platform {
         );
         let ready = aggregator.wait_for_line("AGGREGATOR_READY", DEADLINE);
         let grpc = field(&ready, "grpc").parse().expect("grpc address");
+        let aggregator_env = env;
 
         // The gateways (before the simulators, so the live feed misses nothing).
         let mut plans = Vec::new();
@@ -553,6 +556,7 @@ impl Platform {
             executions_endpoint: (spec.layout == Layout::Udp).then_some(exec),
             orders_endpoints: orders,
             aeron_dirs,
+            aggregator_env,
         };
         platform.wait_venues_live(&["NASDAQ", "BX", "PSX"]);
         platform
@@ -669,6 +673,22 @@ impl Platform {
             .collect()
     }
 
+    /// Starts the aggregator again (after a kill) with its configuration and journal; returns
+    /// its `AGGREGATOR_READY` line. The gRPC address is the new one.
+    pub fn restart_aggregator(&mut self) -> String {
+        assert!(self.aggregator.is_none(), "the aggregator is running");
+        let mut aggregator = ChildProcess::spawn(
+            "crossbar-aggregator",
+            &binary("crossbar-aggregator", "crossbar-aggregator"),
+            &["--config", &deploy("aggregator", "aggregator")],
+            &env_pairs(&self.aggregator_env),
+        );
+        let ready = aggregator.wait_for_line("AGGREGATOR_READY", DEADLINE);
+        self.grpc = field(&ready, "grpc").parse().expect("grpc address");
+        self.aggregator = Some(aggregator);
+        ready
+    }
+
     /// SIGKILLs gateway `index` (as a crash); returns what it printed.
     pub fn kill_gateway(&mut self, index: usize) -> Vec<String> {
         let (_, lines, _) = self.gateways[index].take().expect("gateway running").kill();
@@ -687,7 +707,18 @@ impl Platform {
 
     /// SIGTERMs every process (simulators, gateways, aggregator last: it owns the IPC
     /// driver) and checks each exits 0; returns the gateways' `GATEWAY_COUNTERS`.
-    pub fn stop(mut self) -> Vec<std::collections::BTreeMap<String, u64>> {
+    pub fn stop(self) -> Vec<std::collections::BTreeMap<String, u64>> {
+        self.stop_all().0
+    }
+
+    /// [`Platform::stop`], also returning the aggregator's `AGGREGATOR_COUNTERS` (empty when
+    /// it was not running).
+    pub fn stop_all(
+        mut self,
+    ) -> (
+        Vec<std::collections::BTreeMap<String, u64>>,
+        std::collections::BTreeMap<String, u64>,
+    ) {
         for sim in self.sims.drain(..) {
             let (status, _, stderr) = sim.process.terminate(DEADLINE);
             assert!(
@@ -704,12 +735,13 @@ impl Platform {
                 all.push(counters(&lines, "GATEWAY_COUNTERS"));
             }
         }
+        let mut aggregator = std::collections::BTreeMap::new();
         if let Some(a) = self.aggregator.take() {
             let (status, lines, stderr) = a.terminate(DEADLINE);
             assert!(status.success(), "aggregator: {status:?}\n{stderr}");
-            counters(&lines, "AGGREGATOR_COUNTERS");
+            aggregator = counters(&lines, "AGGREGATOR_COUNTERS");
         }
-        all
+        (all, aggregator)
     }
 }
 

@@ -5,8 +5,8 @@
 //! (`SIDE_SELL_SHORT` → `"sell_short"`), times are UTC ns numbers.
 
 use crossbar_api::proto::{
-    ChildOrder, InstrumentLimits, KillSwitchEntry, KillSwitchStatus, LimitsSnapshot, ParentOrder,
-    Position, PositionsSnapshot, VenueList, VenueStatus,
+    CancelReason, ChildOrder, InstrumentLimits, KillSwitchEntry, KillSwitchStatus, LimitsSnapshot,
+    ParentOrder, Position, PositionsSnapshot, VenueList, VenueStatus,
 };
 use serde_json::{json, Value};
 
@@ -87,6 +87,9 @@ impl Output {
         print!("{}", table.render());
         if !order.reject_code.is_empty() {
             println!("rejected: {} {}", order.reject_code, order.reject_reason);
+        }
+        if order.cancel_reason() != CancelReason::Unspecified {
+            println!("canceled: {}", cancel_reason(order));
         }
         if order.children.is_empty() {
             return;
@@ -211,6 +214,11 @@ impl Output {
 }
 
 /// `"SIDE_SELL_SHORT"`, `"SIDE_"` → `"sell_short"`.
+/// The order's cancel reason as crossbarctl prints it (`no_credit`, ..., `unspecified`).
+fn cancel_reason(o: &ParentOrder) -> String {
+    name(o.cancel_reason().as_str_name(), "CANCEL_REASON_")
+}
+
 pub fn name(full: &str, prefix: &str) -> String {
     full.strip_prefix(prefix)
         .unwrap_or(full)
@@ -281,6 +289,7 @@ fn order_json(o: &ParentOrder) -> Value {
         "created_ns": o.created_ns,
         "updated_ns": o.updated_ns,
         "update_sequence": o.update_sequence,
+        "cancel_reason": cancel_reason(o),
         "children": o.children.iter().map(child_json).collect::<Vec<_>>(),
     })
 }

@@ -276,6 +276,20 @@ pub fn fields(message: &Message) -> Vec<(&'static str, Field)> {
             ("timestampNs", U(m.timestamp_ns)),
             ("reason", Text(m.reason.clone())),
         ],
+        Message::ExecutionReplayRequest(m) => vec![
+            ("gatewayId", U(m.gateway_id.0.into())),
+            ("requestId", U(m.request_id)),
+            ("fromSequence", U(m.from_sequence)),
+            ("timestampNs", U(m.timestamp_ns)),
+        ],
+        Message::ExecutionReplayComplete(m) => vec![
+            ("gatewayId", U(m.gateway_id.0.into())),
+            ("requestId", U(m.request_id)),
+            ("fromSequence", U(m.from_sequence)),
+            ("lastSequence", U(m.last_sequence)),
+            ("replayed", U(m.replayed)),
+            ("timestampNs", U(m.timestamp_ns)),
+        ],
     }
 }
 

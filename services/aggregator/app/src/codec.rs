@@ -225,7 +225,9 @@ pub fn parent_accepted(
     )
 }
 
-/// The journal record of a parent that finished (`filled` or given up / cancelled).
+/// The journal record of a parent that finished (`filled` or given up / cancelled); a
+/// canceled one carries text `cancel_reason=<name>` ([`CancelReason::name`]).
+#[allow(clippy::too_many_arguments)] // one SBE message's fields
 pub fn parent_finished(
     id: OrderId,
     instrument: InstrumentId,
@@ -233,6 +235,7 @@ pub fn parent_finished(
     limit: Price,
     filled: bool,
     cum_qty: u32,
+    reason: crossbar_router::CancelReason,
     now_ns: u64,
 ) -> Message {
     let kind = if filled {
@@ -248,8 +251,21 @@ pub fn parent_finished(
         kind,
         (cum_qty, 0),
         now_ns,
-        String::new(),
+        if filled {
+            String::new()
+        } else {
+            format!("cancel_reason={}", reason.name())
+        },
     )
+}
+
+/// The cancel reason of a "parent finished" record's text (`Unspecified` when absent, as in
+/// records written before reasons were journaled, or unknown).
+pub fn parse_cancel_reason(text: &str) -> crossbar_router::CancelReason {
+    text.split_whitespace()
+        .find_map(|kv| kv.strip_prefix("cancel_reason="))
+        .and_then(crossbar_router::CancelReason::from_name)
+        .unwrap_or_default()
 }
 
 #[allow(clippy::too_many_arguments)] // one SBE message's fields
@@ -395,6 +411,25 @@ mod tests {
             (terms, TimeInForce::Ioc, Strategy::CostAware)
         );
         assert!(parse_parent_text("client_order_id=x tif=gtc").is_err());
+        for reason in crossbar_router::CancelReason::ALL {
+            let Message::ExecutionReport(er) = parent_finished(
+                id,
+                InstrumentId(2),
+                Side::Buy,
+                Price(1),
+                false,
+                0,
+                reason,
+                9,
+            ) else {
+                unreachable!()
+            };
+            assert_eq!(parse_cancel_reason(&er.text), reason);
+        }
+        assert_eq!(
+            parse_cancel_reason(""),
+            crossbar_router::CancelReason::Unspecified
+        );
     }
 
     #[test]

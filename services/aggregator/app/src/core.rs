@@ -39,6 +39,7 @@ use tokio::sync::oneshot;
 use crate::codec::{self, ParentTerms, VenueMap, COMMAND_BYTES_MAX};
 use crate::orders::OrderViews;
 use crate::outbox::Outbox;
+use crate::resync::{Admit, Streams};
 use crate::views::{self, KillEntry, Names, Published};
 
 /// `levelIndex` of a full refresh's "clear this side" entry (gateway market data).
@@ -131,6 +132,8 @@ impl CoreCounters {
 /// Everything the router thread owns except its subscriptions.
 pub struct Core {
     pub(crate) router: Router,
+    /// Every gateway's execution stream (`crate::resync`).
+    pub(crate) streams: Streams,
     pub(crate) journal: Journal,
     pub(crate) orders: OrderViews,
     pub(crate) kills: Vec<KillEntry>,
@@ -175,6 +178,8 @@ pub struct CoreParts {
     pub published: Arc<ArcSwap<Published>>,
     /// Where the limits in force go (Limits.Get), stored at start and after each change.
     pub limits_view: Arc<ArcSwap<proto::LimitsSnapshot>>,
+    /// Every gateway's execution stream, `applied` rebuilt from the journal.
+    pub streams: Streams,
     /// Heartbeat sender id.
     pub router_id: u16,
     /// Heartbeat period, ns.
@@ -201,6 +206,7 @@ impl Core {
                 ))
             ],
             router: p.router,
+            streams: p.streams,
             journal: p.journal,
             orders: p.orders,
             kills: p.kills,
@@ -222,12 +228,50 @@ impl Core {
         }
     }
 
-    /// Publishes the commands of replay's end and the first credit grants.
-    pub fn start(&mut self, now_ns: u64) {
+    /// Publishes the commands of replay's end and the first credit grants, after holding
+    /// every gateway until its execution stream is resynced: each gets an
+    /// ExecutionReplayRequest from its last applied message + 1, and none is routed to before
+    /// its ExecutionReplayComplete shows nothing is missing.
+    /// With `resync` false (an empty journal: no state to resync) nothing is held. With it,
+    /// before any replay request, every gateway gets the limits in force (RiskLimits, the
+    /// current version: a gateway that holds it ignores it) and the last CreditGrant
+    /// journaled for it per instrument (`regrants`; a grant sequence already applied is
+    /// ignored by the gateway), each journaled first.
+    pub fn start(&mut self, now_ns: u64, resync: bool, regrants: &[crossbar_sbe::CreditGrant]) {
+        let gateways: Vec<u16> = if resync {
+            self.outboxes.iter().map(Outbox::gateway_id).collect()
+        } else {
+            Vec::new()
+        };
+        for &g in &gateways {
+            self.router.set_gateway_resyncing(GatewayId(g), true);
+        }
         let mut out = std::mem::take(&mut self.out);
         self.router.end_replay(now_ns, &mut out);
+        if resync {
+            out.push(Command::Limits(crossbar_router::RiskLimitsChanged {
+                version: self.router.limits_version(),
+                timestamp_ns: now_ns,
+            }));
+        }
         self.out = out;
         self.dispatch(now_ns);
+        if resync {
+            for grant in regrants {
+                let m = Message::CreditGrant(*grant);
+                let g = grant.gateway_id;
+                let Some(len) = self.journal_message(Direction::Outbound, g.0, now_ns, &m) else {
+                    continue; // fail closed: not journaled, not sent
+                };
+                if let Some(k) = self.gateway_slot(g) {
+                    self.outboxes[k].send(&self.buf[..len]);
+                    self.counters.commands.increment();
+                }
+            }
+        }
+        for &g in &gateways {
+            self.request_replay(g, now_ns);
+        }
         self.publish_snapshot(now_ns);
         self.limits_view
             .store(Arc::new(views::limits_snapshot(&self.router, &self.names)));
@@ -237,6 +281,67 @@ impl Core {
         self.outboxes
             .iter()
             .position(|o| o.gateway_id() == gateway.0)
+    }
+
+    /// Journals and sends an ExecutionReplayRequest to `gateway` from its last applied
+    /// message + 1; its venues get no child until the answer shows nothing is missing.
+    fn request_replay(&mut self, gateway: u16, now_ns: u64) {
+        let Some((request_id, from_sequence)) = self.streams.request(gateway, now_ns) else {
+            return;
+        };
+        self.router.set_gateway_resyncing(GatewayId(gateway), true);
+        let m = Message::ExecutionReplayRequest(crossbar_sbe::ExecutionReplayRequest {
+            gateway_id: GatewayId(gateway),
+            request_id,
+            from_sequence,
+            timestamp_ns: now_ns,
+        });
+        let Some(len) = self.journal_message(Direction::Outbound, gateway, now_ns, &m) else {
+            return; // fail closed: the gateway stays held; retried on the timer
+        };
+        tracing::warn!(gateway, request_id, from_sequence, "AGG_RESYNC_REQUESTED");
+        if let Some(k) = self.gateway_slot(GatewayId(gateway)) {
+            self.outboxes[k].send(&self.buf[..len]);
+        }
+    }
+
+    /// Whether a numbered execution-stream message of `gateway` is applied (see
+    /// `crate::resync`); a gap asks for a replay, a duplicate outside a resync too (the
+    /// gateway's journal may have restarted).
+    fn admit(&mut self, gateway: u16, bytes: &[u8], now_ns: u64) -> bool {
+        let sequence = crossbar_sbe::stream_sequence(bytes);
+        match self.streams.admit(gateway, sequence) {
+            Admit::Apply => true,
+            Admit::Duplicate | Admit::Gap if self.streams.is_resyncing(gateway) => false,
+            Admit::Duplicate | Admit::Gap => {
+                tracing::warn!(gateway, ?sequence, "AGG_RESYNC_GAP");
+                self.request_replay(gateway, now_ns);
+                false
+            }
+        }
+    }
+
+    /// An ExecutionReplayComplete: releases the gateway when nothing is missing, else asks
+    /// again from what was applied.
+    fn replay_complete(&mut self, d: &g::ExecutionReplayCompleteDecoder<'_>, now_ns: u64) {
+        let gateway = d.gateway_id();
+        match self
+            .streams
+            .complete(gateway, d.request_id(), d.last_sequence())
+        {
+            Some(true) => {
+                self.router.set_gateway_resyncing(GatewayId(gateway), false);
+                self.dirty = true;
+                tracing::warn!(
+                    gateway,
+                    replayed = d.replayed(),
+                    last_sequence = d.last_sequence(),
+                    "AGG_RESYNC_DONE"
+                );
+            }
+            Some(false) => self.request_replay(gateway, now_ns),
+            None => {}
+        }
     }
 
     /// Journals then publishes every command in `self.out`, then journals parents that
@@ -317,6 +422,7 @@ impl Core {
                 p.limit_price,
                 filled,
                 p.cum_qty,
+                p.cancel_reason,
                 now_ns,
             );
             let _ = self.journal_message(Direction::Outbound, 0, now_ns, &m);
@@ -571,9 +677,11 @@ impl Core {
                     timestamp_ns: d.timestamp_ns(),
                 };
                 let source = self.router.limits().venues[venue.0 as usize].gateway.0;
-                if !self.append_raw(source, now_ns, bytes) {
+                if !self.admit(source, bytes, now_ns) || !self.append_raw(source, now_ns, bytes) {
                     return;
                 }
+                self.streams
+                    .applied(source, crossbar_sbe::stream_sequence(bytes));
                 let parent = self.router.parent_of_child(rej.order_id);
                 let mut out = std::mem::take(&mut self.out);
                 let r = self.router.on_order_reject(&rej, now_ns, &mut out);
@@ -603,9 +711,13 @@ impl Core {
                     notional_sold: d.notional_sold(),
                     timestamp_ns: d.timestamp_ns(),
                 };
-                if !self.append_raw(pu.gateway.0, now_ns, bytes) {
+                if !self.admit(pu.gateway.0, bytes, now_ns)
+                    || !self.append_raw(pu.gateway.0, now_ns, bytes)
+                {
                     return;
                 }
+                self.streams
+                    .applied(pu.gateway.0, crossbar_sbe::stream_sequence(bytes));
                 let mut out = std::mem::take(&mut self.out);
                 let r = self.router.on_position_update(&pu, now_ns, &mut out);
                 self.out = out;
@@ -622,9 +734,13 @@ impl Core {
                     sell_qty: d.sell_qty(),
                     notional: d.notional(),
                 };
-                if !self.append_raw(cr.gateway.0, now_ns, bytes) {
+                if !self.admit(cr.gateway.0, bytes, now_ns)
+                    || !self.append_raw(cr.gateway.0, now_ns, bytes)
+                {
                     return;
                 }
+                self.streams
+                    .applied(cr.gateway.0, crossbar_sbe::stream_sequence(bytes));
                 let mut out = std::mem::take(&mut self.out);
                 let r = self.router.on_credit_return(&cr, now_ns, &mut out);
                 self.out = out;
@@ -633,6 +749,7 @@ impl Core {
                 }
                 self.dispatch(now_ns);
             }
+            MessageView::ExecutionReplayComplete(d) => self.replay_complete(&d, now_ns),
             other => {
                 self.counters.malformed.increment();
                 tracing::debug!(kind = other.kind().name(), "AGG_UNEXPECTED_EXECUTION");
@@ -659,9 +776,11 @@ impl Core {
             timestamp_ns: d.timestamp_ns(),
         };
         let source = self.router.limits().venues[venue.0 as usize].gateway.0;
-        if !self.append_raw(source, now_ns, bytes) {
+        if !self.admit(source, bytes, now_ns) || !self.append_raw(source, now_ns, bytes) {
             return;
         }
+        self.streams
+            .applied(source, crossbar_sbe::stream_sequence(bytes));
         let parent = self.router.parent_of_child(er.order_id);
         let mut out = std::mem::take(&mut self.out);
         let r = self.router.on_execution_report(&er, now_ns, &mut out);
@@ -787,6 +906,7 @@ impl Core {
             working_qty: p.working_qty,
             avg_price: p.avg_price(),
             created_ns: p.created_ns,
+            cancel_reason: p.cancel_reason,
         };
         Ok(views::parent_order(
             &row,
@@ -944,6 +1064,14 @@ impl Core {
         }
         for o in &mut self.outboxes {
             work += o.retry();
+        }
+        // A replay request unanswered for a venue timeout is sent again (the gateway may not
+        // have been connected): the gateway stays held meanwhile (fail closed).
+        let retry_ns = self.router.limits().heartbeat_timeout_ns.max(1);
+        let overdue: Vec<u16> = self.streams.overdue(now_ns, retry_ns).collect();
+        for g in overdue {
+            self.request_replay(g, now_ns);
+            work += 1;
         }
         if now_ns >= self.next_heartbeat_ns {
             self.heartbeat_sequence += 1;

@@ -28,5 +28,6 @@ pub mod core;
 pub mod orders;
 pub mod outbox;
 pub mod replay;
+pub mod resync;
 pub mod startup;
 pub mod views;

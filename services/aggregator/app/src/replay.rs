@@ -32,7 +32,7 @@ use crate::orders::OrderViews;
 use crate::views::KillEntry;
 
 /// What replay did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplayReport {
     /// Records read.
     pub records: u64,
@@ -40,6 +40,9 @@ pub struct ReplayReport {
     pub refused: u64,
     /// Highest journal timestamp seen, UTC ns.
     pub last_timestamp_ns: u64,
+    /// The last CreditGrant journaled per (gateway, instrument): re-sent at start so a
+    /// gateway that missed it gets it (gateways ignore a grant sequence already applied).
+    pub last_grants: Vec<sbe::CreditGrant>,
 }
 
 /// Why replay stopped start-up.
@@ -215,7 +218,10 @@ pub fn replay(
                     }
                     r
                 } else {
-                    let r = router.restore_parent_done(er.order_id);
+                    let r = router.restore_parent_done_with(
+                        er.order_id,
+                        crate::codec::parse_cancel_reason(&er.text),
+                    );
                     orders.on_finished(er.order_id, now);
                     r
                 }
@@ -245,6 +251,15 @@ pub fn replay(
                 router.restore_cancel_sent(c.order_id)
             }
             (Direction::Outbound, Message::CreditGrant(g)) => {
+                match report
+                    .last_grants
+                    .iter_mut()
+                    .find(|l| l.gateway_id == g.gateway_id && l.instrument_id == g.instrument_id)
+                {
+                    Some(l) if l.grant_sequence < g.grant_sequence => *l = *g,
+                    Some(_) => {}
+                    None => report.last_grants.push(*g),
+                }
                 router.restore_credit_grant(&CreditGrant {
                     gateway: GatewayId(g.gateway_id.0),
                     instrument: g.instrument_id,
@@ -254,6 +269,12 @@ pub fn replay(
                     notional: g.notional,
                     timestamp_ns: g.timestamp_ns,
                 })
+            }
+            // Re-sent at a restart (same version): already in force.
+            (Direction::Outbound, Message::RiskLimits(l))
+                if l.version == router.limits_version() =>
+            {
+                Ok(())
             }
             (Direction::Outbound, Message::RiskLimits(l)) => {
                 let updates: Vec<LimitsUpdate> = l
@@ -285,6 +306,8 @@ pub fn replay(
                     router.release_kill_switch(scope, now, &mut discard)
                 }
             }
+            // A resync request: the streams' state is rebuilt from the inbound records.
+            (Direction::Outbound, Message::ExecutionReplayRequest(_)) => Ok(()),
             (dir, m) => {
                 return Err(bad(format!("unexpected {:?} {}", dir, m.kind().name())));
             }

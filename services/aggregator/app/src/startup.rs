@@ -26,6 +26,7 @@ use crate::core::{AggregatorAgent, Core, CoreCounters, CoreParts};
 use crate::orders::OrderViews;
 use crate::outbox::{Outbox, OutboxCounters};
 use crate::replay::{replay, ReplayReport, Replayed};
+use crate::resync::{ResyncCounters, Streams};
 use crate::views::{Names, Published};
 
 /// Why the aggregator could not start. Messages start with a stable code.
@@ -100,6 +101,13 @@ pub fn start(settings: &Settings) -> Result<Aggregator, StartError> {
             kills: &mut kills,
         },
     )?;
+    // Last execution-stream number applied per gateway: every applied message is journaled
+    // inbound, raw, with its number (`crate::resync`).
+    let applied: Vec<(u16, u64)> = reader
+        .records()
+        .filter(|r| r.direction == crossbar_journal::Direction::Inbound)
+        .filter_map(|r| crossbar_sbe::stream_sequence(r.payload).map(|s| (r.source_id, s)))
+        .collect();
     drop(reader);
     tracing::info!(
         records = report.records,
@@ -121,6 +129,12 @@ pub fn start(settings: &Settings) -> Result<Aggregator, StartError> {
     let published = Arc::new(ArcSwap::from_pointee(Published::default()));
     let limits_view = Arc::new(ArcSwap::from_pointee(proto::LimitsSnapshot::default()));
     let core_counters = CoreCounters::register(&mut counters);
+    let streams = Streams::new(
+        &settings.gateways,
+        &applied,
+        report.records == 0,
+        ResyncCounters::register(&mut counters),
+    );
     let mut core = Core::new(CoreParts {
         router,
         journal,
@@ -131,12 +145,17 @@ pub fn start(settings: &Settings) -> Result<Aggregator, StartError> {
         names: names.clone(),
         published: published.clone(),
         limits_view: limits_view.clone(),
+        streams,
         router_id: config.router_id,
         heartbeat_interval_ns: settings.heartbeat_interval_ns,
         snapshot_interval_ns: settings.snapshot_interval_ns,
         counters: core_counters,
     });
-    core.start(wall_clock_ns().max(report.last_timestamp_ns));
+    core.start(
+        wall_clock_ns().max(report.last_timestamp_ns),
+        report.records > 0,
+        &report.last_grants,
+    );
 
     let (tx, rx) = sync_channel(config.control.command_queue);
     let agent = AggregatorAgent::new(

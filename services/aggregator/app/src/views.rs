@@ -183,6 +183,24 @@ pub fn parent_order(
         updated_ns: view.map_or(row.created_ns, |v| v.updated_ns),
         children,
         update_sequence,
+        cancel_reason: cancel_reason(row.cancel_reason) as i32,
+    }
+}
+
+/// The API's cancel reason of a router one.
+pub fn cancel_reason(r: crossbar_router::CancelReason) -> proto::CancelReason {
+    use crossbar_router::CancelReason as R;
+    match r {
+        R::Operator => proto::CancelReason::Operator,
+        R::KillSwitch => proto::CancelReason::KillSwitch,
+        R::NoVenue => proto::CancelReason::NoVenue,
+        R::NoCredit => proto::CancelReason::NoCredit,
+        R::NoLiquidity => proto::CancelReason::NoLiquidity,
+        R::ChildrenRefused => proto::CancelReason::ChildrenRefused,
+        R::GatewayCanceled => proto::CancelReason::GatewayCanceled,
+        // #[non_exhaustive]-proof: anything new reads as unspecified until mapped.
+        #[allow(unreachable_patterns)]
+        _ => proto::CancelReason::Unspecified,
     }
 }
 

@@ -251,6 +251,21 @@ fn sigkill_and_restart_rebuild_orders_and_positions_from_the_journal() {
     assert!(!status.success());
 
     let (agg, addr) = spawn_aggregator(&config);
+    // Restarted on a journal: every gateway is asked to replay its execution stream from
+    // the first message (these test gateways send unnumbered messages: nothing applied).
+    for g in 1..=3 {
+        let got = gw.until(g, "the replay request", |m| {
+            m.iter()
+                .any(|m| matches!(m, Message::ExecutionReplayRequest(_)))
+        });
+        let Some(Message::ExecutionReplayRequest(r)) = got
+            .iter()
+            .find(|m| matches!(m, Message::ExecutionReplayRequest(_)))
+        else {
+            unreachable!()
+        };
+        assert_eq!((r.gateway_id.0, r.from_sequence), (g as u16, 1), "{r:?}");
+    }
     let op = Operator::connect(&addr);
     let rebuilt = op.wait_parent(day.parent_order_id, "rebuilt", |_| true);
     assert_eq!(rebuilt.state, proto::ParentState::PartiallyFilled as i32);
@@ -471,12 +486,45 @@ fn limits_set_is_journaled_published_to_every_gateway_and_judges_the_next_parent
     .unwrap();
 
     // The change is in the journal: a restart comes back with version 2.
+    for g in 1..=3 {
+        gw.drain(g, Duration::from_millis(100)); // what this run sent
+    }
     drop(op);
     let (status, _, _) = agg.kill();
     assert!(!status.success());
     let (agg, addr) = spawn_aggregator(&config);
     let op = Operator::connect(&addr);
     assert_eq!(op.get_limits(), set);
+    // Before routing to anyone, the restarted aggregator re-sends every gateway the limits in
+    // force (version 2, whole table) and its last credit grant per instrument, then asks for
+    // the execution-stream replay.
+    for g in 1..=3 {
+        let got = gw.drain(g, Duration::from_millis(500));
+        // Unanswered, the replay request is repeated every venue timeout: the first four.
+        let kinds: Vec<&str> = got.iter().take(4).map(|m| m.kind().name()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "RiskLimits",
+                "CreditGrant",
+                "CreditGrant",
+                "ExecutionReplayRequest"
+            ],
+            "gateway {g}: {got:?}"
+        );
+        let Message::RiskLimits(l) = &got[0] else {
+            unreachable!()
+        };
+        assert_eq!((l.version, l.limits.len()), (2, 2), "{l:?}");
+        assert_eq!(l.limits[0].max_order_qty.0, 50, "{l:?}");
+        for (m, instrument) in got[1..3].iter().zip([0u32, 1]) {
+            let Message::CreditGrant(c) = m else {
+                unreachable!()
+            };
+            assert_eq!((c.gateway_id.0, c.instrument_id.0), (g as u16, instrument));
+            assert!(c.grant_sequence >= 1, "{c:?}");
+        }
+    }
     let (status, lines, stderr) = agg.terminate(DEADLINE);
     assert!(status.success(), "{stderr}");
     let counters = lines
@@ -484,4 +532,67 @@ fn limits_set_is_journaled_published_to_every_gateway_and_judges_the_next_parent
         .find(|l| l.starts_with("AGGREGATOR_COUNTERS"))
         .expect("counters");
     assert!(counters.contains("agg.journal_failed=0"), "{counters}");
+}
+
+#[test]
+fn an_ioc_parent_without_credit_is_canceled_with_no_child_and_reason_no_credit() {
+    let (_dir, mut gw, config) = start("agg-nocredit");
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    op.wait_venues(&["NASDAQ", "BX", "PSX"], proto::SessionState::Connected);
+    // MSFT (instrument 1) offered on every venue within the limit.
+    for v in 1..=3 {
+        gw.top(1, v, 1, (999_000, 100), (P100_00, 300));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for g in 1..=3 {
+        gw.drain(g, Duration::from_millis(100)); // start-up credit
+    }
+    let mut request = submit_request("msft-ioc", 100, P100_00, true, proto::Strategy::Sweep);
+    request.instrument_symbol = "MSFT".into();
+    let parent = op.submit(request, true).unwrap();
+    let done = op.wait_parent(parent.parent_order_id, "canceled", |p| {
+        p.state == proto::ParentState::Canceled as i32
+    });
+    assert_eq!(
+        done.cancel_reason,
+        proto::CancelReason::NoCredit as i32,
+        "{done:?}"
+    );
+    assert!(done.children.is_empty(), "{done:?}");
+    assert_eq!((done.cum_qty, done.leaves_qty), (0, 0));
+    for g in 1..=3 {
+        let got = gw.drain(g, Duration::from_millis(200));
+        assert!(children(&got).is_empty(), "gateway {g} got {got:?}");
+    }
+    // With credit (AAPL), an IOC that finds nothing within its limit says so instead.
+    publish_books(&mut gw, 2);
+    std::thread::sleep(Duration::from_millis(100));
+    let low = op
+        .submit(
+            submit_request("aapl-low", 100, 990_000, true, proto::Strategy::Sweep),
+            true,
+        )
+        .unwrap();
+    let done = op.wait_parent(low.parent_order_id, "canceled", |p| {
+        p.state == proto::ParentState::Canceled as i32
+    });
+    assert_eq!(
+        done.cancel_reason,
+        proto::CancelReason::NoLiquidity as i32,
+        "{done:?}"
+    );
+    // The reason is journaled: a restart shows it again.
+    let (status, _, _) = agg.kill();
+    assert!(!status.success());
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    let again = op.wait_parent(parent.parent_order_id, "rebuilt", |_| true);
+    assert_eq!(
+        again.cancel_reason,
+        proto::CancelReason::NoCredit as i32,
+        "{again:?}"
+    );
+    let (status, _, stderr) = agg.terminate(DEADLINE);
+    assert!(status.success(), "{stderr}");
 }

@@ -24,6 +24,8 @@ pub struct Counters {
     pub children_refused: u64,
     /// Times the healthy-venue set changed.
     pub health_changes: u64,
+    /// Parents finished because a child was canceled unsolicited during a gateway resync.
+    pub resync_parent_cancels: u64,
 }
 
 impl Counters {

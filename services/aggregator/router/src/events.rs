@@ -372,3 +372,60 @@ impl CommandSink for Vec<Command> {
         self.push(command);
     }
 }
+
+/// Why a parent finished Canceled (reported with the parent, gRPC `ParentOrder.cancel_reason`;
+/// `docs/router.md` § Orders). Stable names ([`CancelReason::name`]) are journaled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CancelReason {
+    /// Not canceled (or canceled before reasons were recorded).
+    #[default]
+    Unspecified,
+    /// Orders.Cancel from an operator.
+    Operator,
+    /// A kill switch covering the parent.
+    KillSwitch,
+    /// IOC: no eligible venue (unhealthy, killed, resyncing or excluded after a reject).
+    NoVenue,
+    /// IOC: eligible venues, but no gateway has credit (shares or notional) for a child.
+    NoCredit,
+    /// IOC: nothing (more) to take within the limit on the eligible venues.
+    NoLiquidity,
+    /// IOC: every planned child was refused by the per-child risk checks or a full table.
+    ChildrenRefused,
+    /// A child was canceled by its gateway or venue while the aggregator was not listening
+    /// (reported during the gateway's execution-stream resync): the parent is not re-routed.
+    GatewayCanceled,
+}
+
+impl CancelReason {
+    /// Every reason, in code order.
+    pub const ALL: [CancelReason; 8] = [
+        CancelReason::Unspecified,
+        CancelReason::Operator,
+        CancelReason::KillSwitch,
+        CancelReason::NoVenue,
+        CancelReason::NoCredit,
+        CancelReason::NoLiquidity,
+        CancelReason::ChildrenRefused,
+        CancelReason::GatewayCanceled,
+    ];
+
+    /// Stable snake_case name (journal text `cancel_reason=<name>`, crossbarctl).
+    pub const fn name(self) -> &'static str {
+        match self {
+            CancelReason::Unspecified => "unspecified",
+            CancelReason::Operator => "operator",
+            CancelReason::KillSwitch => "kill_switch",
+            CancelReason::NoVenue => "no_venue",
+            CancelReason::NoCredit => "no_credit",
+            CancelReason::NoLiquidity => "no_liquidity",
+            CancelReason::ChildrenRefused => "children_refused",
+            CancelReason::GatewayCanceled => "gateway_canceled",
+        }
+    }
+
+    /// The reason named `name` ([`CancelReason::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+}

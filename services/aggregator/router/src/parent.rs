@@ -138,6 +138,8 @@ pub struct Parent {
     pub excluded_venues: u64,
     /// Router time the parent was accepted, ns.
     pub created_ns: u64,
+    /// Why it was canceled (`Unspecified` while live or when not recorded).
+    pub cancel_reason: crate::events::CancelReason,
 }
 
 impl Parent {
@@ -231,6 +233,7 @@ mod tests {
             children_sent: 2,
             excluded_venues: 0,
             created_ns: 0,
+            cancel_reason: crate::events::CancelReason::Unspecified,
         };
         assert_eq!(p.avg_price(), None);
         p.cum_qty = 300;

@@ -20,6 +20,7 @@ use crossbar_book::RefMap;
 use crossbar_model::{InstrumentId, OrderId, Price, Qty, Side, TimeInForce};
 
 mod restore;
+mod resync;
 
 /// Router children's open shares and notional at one (gateway, instrument): what the
 /// gateway has reserved of its credit for them.
@@ -61,6 +62,12 @@ pub struct Router {
     /// Replaying a journal (see `restore`): routing and credit rebalancing are suppressed,
     /// because the journal holds the decisions the router took.
     replaying: bool,
+    /// Venues (bit = venue index) whose gateway's execution stream the owner has not
+    /// resynced yet (`resync`): never routed to; an unsolicited cancel from one finishes
+    /// its parent.
+    resyncing: u64,
+    /// Why the last `plan_children` planned nothing (an IOC parent gives up with it).
+    plan_verdict: CancelReason,
 }
 
 impl Router {
@@ -114,6 +121,8 @@ impl Router {
             plan: Plan::default(),
             counters: Counters::default(),
             replaying: false,
+            resyncing: 0,
+            plan_verdict: CancelReason::NoLiquidity,
             limits_version: 1,
             limits_listed: vec![false; instruments],
             limits,
@@ -381,6 +390,7 @@ impl Router {
             children_sent: 0,
             excluded_venues: 0,
             created_ns: now_ns,
+            cancel_reason: crate::events::CancelReason::Unspecified,
         });
         self.risk
             .open_parent(req.instrument, req.side, req.qty.0, req.limit_price);
@@ -427,7 +437,7 @@ impl Router {
     ) -> Result<(), RouterError> {
         let r = match self.parent_ids.get(order_id.0) {
             None => Err(RouterError::UnknownOrder(order_id)),
-            Some(slot) => self.cancel_parent_slot(slot, now_ns, sink),
+            Some(slot) => self.cancel_parent_slot(slot, CancelReason::Operator, now_ns, sink),
         };
         self.count(r)
     }
@@ -435,11 +445,13 @@ impl Router {
     fn cancel_parent_slot(
         &mut self,
         slot: u32,
+        reason: CancelReason,
         now_ns: u64,
         sink: &mut impl CommandSink,
     ) -> Result<(), RouterError> {
         let p = self.parents[slot as usize].as_mut().expect("live slot");
         p.apply(ParentEvent::CancelRequest)?;
+        p.cancel_reason = reason;
         for c in 0..self.children.len() {
             if self.children[c].is_some_and(|ch| ch.parent_slot == slot) {
                 self.cancel_child(c, now_ns, sink);
@@ -472,6 +484,15 @@ impl Router {
         if p.state == ParentState::PendingCancel && p.working_qty == 0 {
             self.give_up(slot);
         }
+    }
+
+    /// [`Self::give_up`] recording `reason` unless the parent already has one.
+    fn give_up_with(&mut self, slot: u32, reason: CancelReason) {
+        let p = self.parents[slot as usize].as_mut().expect("live slot");
+        if p.cancel_reason == CancelReason::Unspecified {
+            p.cancel_reason = reason;
+        }
+        self.give_up(slot);
     }
 
     /// Gives up the parent's unrouted leaves (risk releases them) and finishes it Canceled.
@@ -525,7 +546,12 @@ impl Router {
         }
         if p.time_in_force == TimeInForce::Ioc {
             if p.working_qty == 0 {
-                self.give_up(slot);
+                let verdict = if under_cap && p.strategy != Strategy::Post {
+                    self.plan_verdict
+                } else {
+                    CancelReason::NoLiquidity // the per-parent child cap: nothing more taken
+                };
+                self.give_up_with(slot, verdict);
             }
             return;
         }
@@ -577,6 +603,18 @@ impl Router {
                 .min(i128::from(u32::MAX)) as u64;
             *cap = shares.min(notional_shares).min(u64::from(max_qty)) as u32;
         }
+        let eligible =
+            self.healthy_mask & !p.excluded_venues & !self.kill.killed_venues() & !self.resyncing;
+        let credit = (0..self.limits.venues.len())
+            .filter(|v| eligible & (1 << v) != 0)
+            .any(|v| capacity[self.gateway_of[v] as usize] > 0);
+        self.plan_verdict = if eligible == 0 {
+            CancelReason::NoVenue
+        } else if !credit {
+            CancelReason::NoCredit
+        } else {
+            CancelReason::NoLiquidity
+        };
         let ctx = RouteContext {
             book: &self.book,
             nbbo,
@@ -584,7 +622,7 @@ impl Router {
             side: p.side,
             limit_price: p.limit_price,
             qty: p.unrouted(),
-            eligible: self.healthy_mask & !p.excluded_venues & !self.kill.killed_venues(),
+            eligible,
             capacity: &capacity[..gateways],
             gateway_of: &self.gateway_of,
             venues: &self.limits.venues,
@@ -618,7 +656,7 @@ impl Router {
         let p = self.parents[slot as usize].expect("live slot");
         if p.working_qty == 0 {
             if p.time_in_force == TimeInForce::Ioc {
-                self.give_up(slot);
+                self.give_up_with(slot, CancelReason::ChildrenRefused);
             } else {
                 self.park(slot);
             }
@@ -767,6 +805,19 @@ impl Router {
                     ChildEvent::Fill
                 } else {
                     ChildEvent::PartialFill
+                }
+            }
+            ExecType::Canceled | ExecType::Expired
+                if self.resyncing & (1 << ch.venue.0) != 0
+                    && ch.state != child::ChildState::PendingCancel =>
+            {
+                // Canceled by the gateway (fail closed) or the venue while the router was
+                // not listening: the parent's instruction is stale, it finishes.
+                self.cancel_parent_for_resync(c, now_ns, sink);
+                if er.exec_type == ExecType::Canceled {
+                    ChildEvent::Canceled
+                } else {
+                    ChildEvent::Expired
                 }
             }
             ExecType::Canceled => ChildEvent::Canceled,
@@ -1129,7 +1180,8 @@ impl Router {
                             && KillState::covers(scope, p.instrument, crossbar_model::VenueId(0))
                     });
                     if in_scope {
-                        let _ = self.cancel_parent_slot(slot, now_ns, sink);
+                        let _ =
+                            self.cancel_parent_slot(slot, CancelReason::KillSwitch, now_ns, sink);
                     }
                 }
             }
@@ -1268,6 +1320,7 @@ fn parent_row(p: &Parent) -> ParentRow {
         working_qty: p.working_qty,
         avg_price: p.avg_price(),
         created_ns: p.created_ns,
+        cancel_reason: p.cancel_reason,
     }
 }
 

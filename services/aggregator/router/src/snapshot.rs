@@ -82,6 +82,8 @@ pub struct ParentRow {
     pub avg_price: Option<Price>,
     /// Router time the parent was accepted, ns.
     pub created_ns: u64,
+    /// Why it was canceled (`Unspecified` unless Canceled).
+    pub cancel_reason: crate::events::CancelReason,
 }
 
 /// One venue's status.

@@ -1356,3 +1356,186 @@ fn journaled_limits_are_restored_with_their_version_and_no_commands() {
     // The next change continues from the restored version.
     assert_eq!(r.set_limits(&[update(I1, 8, 500)], 3, T0, &mut out), Ok(4));
 }
+
+/// The NewChild commands in `out`.
+fn new_children(out: &[Command]) -> Vec<NewChildOrder> {
+    out.iter()
+        .filter_map(|c| match c {
+            Command::NewChild(n) => Some(*n),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn unsolicited_cancel_during_resync_finishes_the_parent_and_held_gateways_get_nothing() {
+    let mut h = Harness::new();
+    three_venue_book(&mut h);
+    let t = T0 + 10;
+    // Outside a resync, a venue's unsolicited cancel of a Day child re-posts the leaves.
+    let first = h
+        .submit(
+            I0,
+            Side::Buy,
+            100,
+            999_800,
+            TimeInForce::Day,
+            Strategy::Post,
+            t,
+        )
+        .unwrap();
+    let posted = new_children(&h.take());
+    assert_eq!(posted.len(), 1);
+    h.report(posted[0].order_id, ExecType::Canceled, 0, 0, t + 1)
+        .unwrap();
+    let reposted = new_children(&h.take());
+    assert_eq!(reposted.len(), 1, "re-posted");
+    let venue = reposted[0].venue;
+    let gateway = GatewayId(venue.0 + 1);
+
+    // The same cancel reported while the child's gateway is resyncing finishes the parent.
+    assert!(h.r.set_gateway_resyncing(gateway, true));
+    assert!(h.r.is_gateway_resyncing(gateway));
+    assert!(!h.r.set_gateway_resyncing(GatewayId(99), true), "unknown");
+    h.report(reposted[0].order_id, ExecType::Canceled, 0, 0, t + 2)
+        .unwrap();
+    assert_eq!(h.take(), vec![], "nothing re-routed");
+    assert!(h.r.parent(first).is_none());
+    let done = h.r.finished_parent(first).unwrap();
+    assert_eq!(done.state, ParentState::Canceled);
+    assert_eq!(done.cancel_reason, CancelReason::GatewayCanceled);
+    assert_eq!(h.r.counters().resync_parent_cancels, 1);
+
+    // While every gateway is resyncing, a new Day parent gets no child (parked) ...
+    for g in 1..=3 {
+        h.r.set_gateway_resyncing(GatewayId(g), true);
+    }
+    let second = h
+        .submit(
+            I0,
+            Side::Buy,
+            100,
+            999_800,
+            TimeInForce::Day,
+            Strategy::Post,
+            t + 3,
+        )
+        .unwrap();
+    h.r.on_tick(t + 4, &mut h.out);
+    assert_eq!(new_children(&h.take()), vec![]);
+    // ... and once one is resynced, the next tick posts there and only there.
+    h.r.set_gateway_resyncing(gateway, false);
+    h.r.on_tick(t + 5, &mut h.out);
+    let routed = new_children(&h.take());
+    assert_eq!(routed.len(), 1, "{routed:?}");
+    assert_eq!(routed[0].gateway, gateway);
+    assert_eq!(routed[0].parent_order_id, second);
+    // A cancel the router asked for is not unsolicited: the parent finishes as requested.
+    assert!(h.r.parent(second).is_some());
+}
+
+#[test]
+fn canceled_ioc_parents_say_why_credit_liquidity_or_venue() {
+    let mut l = limits();
+    l.instruments[1].credit_notional = 1; // 1/10,000 $: no gateway can afford one share
+    let mut h = Harness::new();
+    h.r = Router::new(l).unwrap();
+    h.r.start(T0, &mut h.out);
+    let t = T0 + 10;
+    let ioc = |h: &mut Harness, instrument, limit, now| {
+        h.submit(
+            instrument,
+            Side::Buy,
+            100,
+            limit,
+            TimeInForce::Ioc,
+            Strategy::Sweep,
+            now,
+        )
+        .unwrap()
+    };
+    let why = |h: &Harness, id| {
+        let p = h.r.finished_parent(id).expect("finished");
+        assert_eq!(p.state, ParentState::Canceled);
+        p.cancel_reason
+    };
+    // No heartbeat yet: no venue is healthy.
+    let no_venue = ioc(&mut h, I0, 1_000_000, t);
+    assert_eq!(why(&h, no_venue), CancelReason::NoVenue);
+    for g in 1..=3 {
+        h.r.on_heartbeat(
+            &Heartbeat {
+                sender: GatewayId(g),
+                sequence: 1,
+                timestamp_ns: t,
+            },
+            t,
+        )
+        .unwrap();
+    }
+    h.asks(I0, 0, &[(1_000_000, 500)]);
+    h.asks(I1, 0, &[(1_000_000, 500)]);
+    h.take();
+    // Liquidity within the limit, but the instrument's credit buys no share anywhere.
+    let no_credit = ioc(&mut h, I1, 1_000_000, t + 1);
+    assert_eq!(new_children(&h.take()), vec![], "no child");
+    assert_eq!(why(&h, no_credit), CancelReason::NoCredit);
+    // The reader snapshot carries it too.
+    let mut snap = Snapshot::default();
+    h.r.snapshot_into(&mut snap, t + 1);
+    let row = snap
+        .parents
+        .iter()
+        .find(|p| p.order_id == no_credit)
+        .unwrap();
+    assert_eq!(row.cancel_reason, CancelReason::NoCredit);
+    // Credit, but nothing offered at or below the limit.
+    let no_liquidity = ioc(&mut h, I0, 999_000, t + 2);
+    assert_eq!(why(&h, no_liquidity), CancelReason::NoLiquidity);
+    // An IOC that fills nothing after taking: its child expires and nothing is left.
+    let taken = ioc(&mut h, I0, 1_000_000, t + 3);
+    let sent = new_children(&h.take());
+    assert_eq!(sent.len(), 1);
+    h.top(I0, 0, (0, 0), (0, 0));
+    h.report(sent[0].order_id, ExecType::Expired, 0, 0, t + 4)
+        .unwrap();
+    assert_eq!(why(&h, taken), CancelReason::NoLiquidity);
+    // Operator and kill-switch cancels of resting Day parents.
+    h.asks(I0, 0, &[(1_000_000, 500)]);
+    let day = h
+        .submit(
+            I0,
+            Side::Buy,
+            10,
+            990_000,
+            TimeInForce::Day,
+            Strategy::Post,
+            t + 5,
+        )
+        .unwrap();
+    let c = new_children(&h.take());
+    h.r.cancel_parent(day, t + 6, &mut h.out).unwrap();
+    h.report(c[0].order_id, ExecType::Canceled, 0, 0, t + 7)
+        .unwrap();
+    assert_eq!(why(&h, day), CancelReason::Operator);
+    let day = h
+        .submit(
+            I0,
+            Side::Buy,
+            10,
+            990_000,
+            TimeInForce::Day,
+            Strategy::Post,
+            t + 8,
+        )
+        .unwrap();
+    let c = new_children(&h.take());
+    h.r.engage_kill_switch(KillScope::All, false, t + 9, &mut h.out)
+        .unwrap();
+    h.report(c[0].order_id, ExecType::Canceled, 0, 0, t + 10)
+        .unwrap();
+    assert_eq!(why(&h, day), CancelReason::KillSwitch);
+    for r in CancelReason::ALL {
+        assert_eq!(CancelReason::from_name(r.name()), Some(r));
+    }
+}

@@ -130,6 +130,7 @@ fn on_order_message(
             | MessageView::KillSwitch(_)
             | MessageView::RiskLimits(_)
             | MessageView::CreditGrant(_)
+            | MessageView::ExecutionReplayRequest(_)
     );
     // The audit hook: recorded before it is applied; not recorded, not applied.
     if journaled
@@ -158,6 +159,17 @@ fn on_order_message(
         }
         MessageView::CreditGrant(m) => {
             centre.on_credit_grant(&m, session.router_mut().risk_mut());
+            return;
+        }
+        MessageView::ExecutionReplayRequest(m) => {
+            // Another gateway's request (a shared stream) is not ours to answer.
+            if m.gateway_id() == centre.gateway_id() {
+                session
+                    .sink_mut()
+                    .start_replay(m.request_id(), m.from_sequence());
+            } else {
+                counters.unexpected.increment();
+            }
             return;
         }
         MessageView::Heartbeat(_) => {
@@ -423,6 +435,7 @@ impl Agent for GatewayAgent {
         work += self.poll_orders(now_ns);
         work += self.run_session(now_ns);
         work += self.session.sink_mut().drain();
+        work += self.session.sink_mut().pump_replay(now_ns);
         self.update_fail_closed();
         work += self.check_centre(now_ns);
         work += self.timers(now_ns);

@@ -23,6 +23,7 @@ pub const CENTRE_SOURCE: u16 = 0;
 /// The journal and this gateway's source ids.
 pub struct Audit {
     journal: Journal,
+    dir: std::path::PathBuf,
     venue_source: u16,
     failed: Counter,
     /// Set when an append failed since the last [`Audit::take_failure`].
@@ -43,10 +44,16 @@ impl Audit {
         let journal = Journal::open(config, counters)?;
         Ok(Self {
             journal,
+            dir: config.dir.clone(),
             venue_source: gateway_id,
             failed: counters.register("audit.failed"),
             failure: false,
         })
+    }
+
+    /// The journal's directory (execution-stream replays read it, `crate::resync`).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// The source id of the venue side (this gateway's id).

@@ -99,6 +99,11 @@ impl Centre {
         }
     }
 
+    /// This gateway's id (the `gatewayId` the centre addresses it by).
+    pub fn gateway_id(&self) -> u16 {
+        self.gateway_id
+    }
+
     /// The counters.
     pub fn counters(&self) -> &CentreCounters {
         &self.counters

@@ -211,6 +211,12 @@ pub struct OrderEntrySection {
     pub first_user_ref_num: u32,
     /// OUCH Capacity on every Enter Order. Default agency.
     pub capacity: CapacityConfig,
+    /// The venue's midnight that OUCH Timestamps count from (OUCH 5.0 §3.2 "Timestamp: ns
+    /// since midnight"), seconds east of UTC; used to turn them into the ExecutionReport's
+    /// `venueTimestampNs` (UTC ns). Default 0 (UTC midnight, as the venue simulator stamps
+    /// by default); must equal the venue's (simulator: `midnight_utc_offset_s`). NASDAQ's US
+    /// Eastern midnight is −18,000 (EST) / −14,400 (EDT), a fixed value. Within ±64,800.
+    pub venue_midnight_utc_offset_s: i32,
     /// Reconnect period while the venue is down, ms. Default 1,000.
     pub reconnect_interval_ms: u64,
     /// SoupBinTCP client heartbeat period, ms. Default 1,000 (§1.3).
@@ -229,6 +235,7 @@ impl Default for OrderEntrySection {
             duplicate_execution_window: 65_536,
             first_user_ref_num: 1,
             capacity: CapacityConfig::Agency,
+            venue_midnight_utc_offset_s: 0,
             reconnect_interval_ms: 1_000,
             heartbeat_interval_ms: 1_000,
             server_timeout_ms: 15_000,

@@ -19,6 +19,7 @@ use crossbar_sbe::{decode_view, MessageView};
 use crossbar_transport::Publisher;
 
 use crate::audit::Audit;
+use crate::resync::{ReplayJob, REPLAY_PER_CYCLE};
 
 /// Length prefix of a queued record, bytes.
 const PREFIX: usize = 4;
@@ -130,6 +131,14 @@ pub struct ExecCounters {
     pub heartbeats: Counter,
     /// Largest queue use seen, bytes.
     pub queue_high_water: Counter,
+    /// ExecutionReplayRequests for this gateway taken (`crate::resync`).
+    pub replay_requests: Counter,
+    /// Journaled frames sent again for replay requests.
+    pub replayed: Counter,
+    /// ExecutionReplayCompletes sent.
+    pub replay_completes: Counter,
+    /// Replay requests that could not be answered (journal unreadable; logged).
+    pub replay_failed: Counter,
 }
 
 impl ExecCounters {
@@ -144,6 +153,10 @@ impl ExecCounters {
             position_updates: c("position_updates"),
             heartbeats: c("heartbeats"),
             queue_high_water: c("queue_high_water"),
+            replay_requests: c("replay_requests"),
+            replayed: c("replayed"),
+            replay_completes: c("replay_completes"),
+            replay_failed: c("replay_failed"),
         }
     }
 }
@@ -169,8 +182,15 @@ pub struct Executions {
     venue_id: u16,
     fills: Vec<Fills>,
     scratch: Box<[u8; SBE_BYTES_MAX]>,
+    /// The message being numbered and sent (`journal_and_send`); capacity
+    /// [`SBE_BYTES_MAX`], allocated once.
+    stamped: Vec<u8>,
     position: [u8; POSITION_UPDATE_BYTES],
     heartbeat_sequence: u64,
+    /// Highest execution-stream sequence (`streamSequence`) given out; 0 = none yet.
+    stream_sequence: u64,
+    /// The replay request being answered, if any.
+    replay: Option<ReplayJob>,
     counters: ExecCounters,
 }
 
@@ -195,8 +215,11 @@ impl Executions {
             venue_id,
             fills: vec![Fills::default(); instruments],
             scratch: Box::new([0; SBE_BYTES_MAX]),
+            stamped: Vec::with_capacity(SBE_BYTES_MAX),
             position: [0; POSITION_UPDATE_BYTES],
             heartbeat_sequence: 0,
+            stream_sequence: 0,
+            replay: None,
             counters,
         }
     }
@@ -217,12 +240,127 @@ impl Executions {
         self.now_ns = now_ns;
     }
 
-    /// Journals `message` (outbound to the centre), then publishes or queues it.
+    /// Numbers `message` with the next execution-stream sequence (`streamSequence`, schema
+    /// version 2), journals it (outbound to the centre), then publishes or queues it.
     fn journal_and_send(&mut self, message: &[u8]) {
+        // Taken out of `self` for the calls below, put back after (no allocation).
+        let mut frame = std::mem::take(&mut self.stamped);
+        frame.clear();
+        frame.extend_from_slice(message);
+        if crossbar_sbe::set_stream_sequence(&mut frame, self.stream_sequence + 1) {
+            self.stream_sequence += 1;
+        }
         // A report of something the venue already did is published even when the journal
         // refused it: withholding it would leave the centre wrong. The agent fails closed.
-        self.audit.outbound_centre(message, self.now_ns);
-        self.send(message);
+        self.audit.outbound_centre(&frame, self.now_ns);
+        self.send(&frame);
+        self.stamped = frame;
+    }
+
+    /// Highest execution-stream sequence given out (0 = none).
+    pub fn stream_sequence(&self) -> u64 {
+        self.stream_sequence
+    }
+
+    /// Journal replay: an outbound centre record's `streamSequence` (when it has one)
+    /// advances the numbering, so the next message continues after it.
+    pub fn replay_stream_sequence(&mut self, frame: &[u8]) {
+        if let Some(sequence) = crossbar_sbe::stream_sequence(frame) {
+            self.stream_sequence = self.stream_sequence.max(sequence);
+        }
+    }
+
+    /// An ExecutionReplayRequest for this gateway: starts answering it from the journal
+    /// (a request still being answered is replaced: the centre asks from what it has).
+    pub fn start_replay(&mut self, request_id: u64, from_sequence: u64) {
+        self.counters.replay_requests.increment();
+        match ReplayJob::open(self.audit.dir(), request_id, from_sequence) {
+            Ok(job) => {
+                tracing::info!(
+                    request_id,
+                    from_sequence,
+                    last_sequence = self.stream_sequence,
+                    "GATEWAY_EXEC_REPLAY_STARTED"
+                );
+                self.replay = Some(job);
+            }
+            Err(error) => {
+                self.counters.replay_failed.increment();
+                tracing::error!(%error, request_id, from_sequence, "GATEWAY_EXEC_REPLAY_FAILED");
+            }
+        }
+    }
+
+    /// True while a replay request is being answered.
+    pub fn replaying(&self) -> bool {
+        self.replay.is_some()
+    }
+
+    /// Offers a frame that is already journaled (a replay): at once when nothing waits,
+    /// else queued while the queue stays under a quarter of its capacity; false = no room.
+    fn send_replayed(&mut self, frame: &[u8]) -> bool {
+        if self.queue.is_empty() {
+            if self.publisher.offer(frame).is_ok() {
+                self.counters.published.increment();
+                return true;
+            }
+            self.counters.refused.increment();
+        }
+        if self.queue.used() + PREFIX + frame.len() > self.queue.capacity() / 4 {
+            return false;
+        }
+        let pushed = self.queue.push(frame);
+        if pushed {
+            self.counters.queued.increment();
+            self.counters
+                .queue_high_water
+                .record_max(self.queue.used() as u64);
+        }
+        pushed
+    }
+
+    /// One duty cycle of the replay being answered (`crate::resync`): the next journaled
+    /// frames, then the ExecutionReplayComplete. Returns the frames sent.
+    pub fn pump_replay(&mut self, now_ns: u64) -> usize {
+        let Some(mut job) = self.replay.take() else {
+            return 0;
+        };
+        let (sent, exhausted) = job.pump(REPLAY_PER_CYCLE, |frame| self.send_replayed(frame));
+        self.counters.replayed.add(sent as u64);
+        if !exhausted {
+            self.replay = Some(job);
+            return sent;
+        }
+        let mut buf = [0u8; g::ExecutionReplayCompleteEncoder::ENCODED_LENGTH];
+        let encoded = g::ExecutionReplayCompleteEncoder::try_wrap_and_apply_header(&mut buf, 0)
+            .map(|e| {
+                e.fixed(&g::ExecutionReplayCompleteFixedFields {
+                    gateway_id: self.gateway_id,
+                    request_id: job.request_id,
+                    from_sequence: job.from_sequence,
+                    last_sequence: self.stream_sequence,
+                    replayed: job.replayed,
+                    timestamp_ns: now_ns,
+                })
+                .encoded_length_with_header()
+            });
+        let Ok(len) = encoded else {
+            return sent;
+        };
+        if self.send_replayed(&buf[..len]) {
+            self.counters.replay_completes.increment();
+            tracing::info!(
+                request_id = job.request_id,
+                from_sequence = job.from_sequence,
+                replayed = job.replayed,
+                last_sequence = self.stream_sequence,
+                "GATEWAY_EXEC_REPLAY_COMPLETE"
+            );
+            sent + 1
+        } else {
+            self.replay = Some(job); // the Complete is retried next cycle
+            sent
+        }
     }
 
     /// Publishes `message` now if nothing waits ahead of it, else (or if refused) queues it.
@@ -354,6 +492,7 @@ impl Executions {
                 sell_qty: credit.sell_shares.max(0) as u64,
                 notional: i64::try_from(credit.notional).unwrap_or(i64::MAX),
                 timestamp_ns: now_ns,
+                stream_sequence: None, // numbered when sent
             })
             .encoded_length_with_header()
         });
@@ -382,6 +521,7 @@ impl Executions {
                     notional_bought: f.notional_bought,
                     notional_sold: f.notional_sold,
                     timestamp_ns,
+                    stream_sequence: None, // numbered when sent
                 })
                 .encoded_length_with_header()
             })

@@ -30,5 +30,6 @@ pub mod exec;
 pub mod heartbeat;
 pub mod market_data;
 pub mod recovery;
+pub mod resync;
 pub mod settings;
 pub mod startup;

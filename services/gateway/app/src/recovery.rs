@@ -119,47 +119,67 @@ pub fn replay(
                     out.unsent_report = Some(payload.to_vec());
                 }
             }
-            (Direction::Outbound, CENTRE_SOURCE) => match view {
-                MessageView::OrderReject(r)
-                    if r.reject_reason() == RejectReason::NotConnected
-                        && just_sent == Some(OrderId(r.order_id())) =>
-                {
-                    router.replay_unsent(OrderId(r.order_id())).map_err(fail)?;
-                }
-                MessageView::ExecutionReport(_) | MessageView::OrderReject(_) => {
-                    if out.unsent_report.as_deref() == Some(payload) {
-                        out.unsent_report = None;
+            (Direction::Outbound, CENTRE_SOURCE) => {
+                exec.replay_stream_sequence(payload);
+                match view {
+                    MessageView::OrderReject(r)
+                        if r.reject_reason() == RejectReason::NotConnected
+                            && just_sent == Some(OrderId(r.order_id())) =>
+                    {
+                        router.replay_unsent(OrderId(r.order_id())).map_err(fail)?;
                     }
-                    exec.replay_report(payload);
-                }
-                MessageView::CreditReturn(m) => {
-                    let credit = Credit {
-                        buy_shares: i64::try_from(m.buy_qty()).unwrap_or(i64::MAX),
-                        sell_shares: i64::try_from(m.sell_qty()).unwrap_or(i64::MAX),
-                        notional: i128::from(m.notional()),
-                    };
-                    let instrument = InstrumentId(m.instrument_id());
-                    // A return may include the previous run's start-up credit, which was never
-                    // journaled as a grant: hand back at most what the journaled grants left.
-                    let credit = match router.risk().credit(instrument) {
-                        Some(view) => Credit {
-                            buy_shares: credit.buy_shares.min(view.available.buy_shares),
-                            sell_shares: credit.sell_shares.min(view.available.sell_shares),
-                            notional: credit.notional.min(view.available.notional),
-                        },
-                        None => credit,
-                    };
-                    if let Err(error) = router.risk_mut().return_credit(instrument, credit) {
-                        tracing::warn!(%error, sequence, "GATEWAY_RECOVERY_CREDIT_RETURN");
+                    MessageView::ExecutionReport(_) | MessageView::OrderReject(_) => {
+                        if out
+                            .unsent_report
+                            .as_deref()
+                            .is_some_and(|r| same_report(r, payload))
+                        {
+                            out.unsent_report = None;
+                        }
+                        exec.replay_report(payload);
                     }
+                    MessageView::CreditReturn(m) => {
+                        let credit = Credit {
+                            buy_shares: i64::try_from(m.buy_qty()).unwrap_or(i64::MAX),
+                            sell_shares: i64::try_from(m.sell_qty()).unwrap_or(i64::MAX),
+                            notional: i128::from(m.notional()),
+                        };
+                        let instrument = InstrumentId(m.instrument_id());
+                        // A return may include the previous run's start-up credit, which was never
+                        // journaled as a grant: hand back at most what the journaled grants left.
+                        let credit = match router.risk().credit(instrument) {
+                            Some(view) => Credit {
+                                buy_shares: credit.buy_shares.min(view.available.buy_shares),
+                                sell_shares: credit.sell_shares.min(view.available.sell_shares),
+                                notional: credit.notional.min(view.available.notional),
+                            },
+                            None => credit,
+                        };
+                        if let Err(error) = router.risk_mut().return_credit(instrument, credit) {
+                            tracing::warn!(%error, sequence, "GATEWAY_RECOVERY_CREDIT_RETURN");
+                        }
+                    }
+                    _ => {}
                 }
-                _ => {}
-            },
+            }
             _ => {}
         }
     }
     router.resume_venue_session(out.last_venue_sequence);
     Ok(out)
+}
+
+/// The venue report journaled inbound (unnumbered) is the one journaled outbound when they
+/// differ at most in the execution-stream sequence the outbound copy was given.
+fn same_report(inbound: &[u8], outbound: &[u8]) -> bool {
+    if inbound.len() != outbound.len() {
+        return false;
+    }
+    let mut copy = inbound.to_vec();
+    if let Some(sequence) = crossbar_sbe::stream_sequence(outbound) {
+        crossbar_sbe::set_stream_sequence(&mut copy, sequence);
+    }
+    copy == outbound
 }
 
 fn venue_session_of(report: &[u8]) -> Vec<u8> {

@@ -406,6 +406,7 @@ fn order_entry(
             CapacityConfig::Riskless => ouch::Capacity::Riskless,
             CapacityConfig::Other => ouch::Capacity::Other,
         },
+        venue_midnight_utc_offset_s: o.venue_midnight_utc_offset_s,
     };
     entry.validate(universe.len()).map_err(|e| {
         let key = match &e {
@@ -415,6 +416,9 @@ fn order_entry(
                     "order_entry.duplicate_execution_window"
                 }
                 "first_user_ref_num_zero" => "order_entry.first_user_ref_num",
+                "venue_midnight_utc_offset_out_of_range" => {
+                    "order_entry.venue_midnight_utc_offset_s"
+                }
                 _ => "order_entry",
             },
             _ => "order_entry",
@@ -469,6 +473,14 @@ mod tests {
         assert_eq!(t.subscriptions[ORDERS].stream_id, 1102);
         assert_eq!(t.publications[EXECUTIONS].stream_id, 1002);
         assert_eq!(t.publications[MARKET_DATA].stream_id, 1003);
+        assert_eq!(
+            s.order_entry.venue_midnight_utc_offset_s, 0,
+            "UTC midnight by default"
+        );
+        let mut c = base();
+        c.order_entry.venue_midnight_utc_offset_s = -18_000;
+        let s = validate(c).unwrap();
+        assert_eq!(s.order_entry.venue_midnight_utc_offset_s, -18_000);
     }
 
     #[test]
@@ -488,6 +500,9 @@ mod tests {
         let mut c = base();
         c.order_entry.username = "SEVENCH".into();
         assert_eq!(key_of(c), "order_entry.username");
+        let mut c = base();
+        c.order_entry.venue_midnight_utc_offset_s = 64_801;
+        assert_eq!(key_of(c), "order_entry.venue_midnight_utc_offset_s");
         let mut c = base();
         c.feed.request_attempts_max = 0;
         assert_eq!(key_of(c), "feed.request_attempts_max");

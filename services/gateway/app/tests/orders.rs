@@ -11,8 +11,8 @@ use crossbar_itch::generate::{DayConfig, DayGenerator};
 use crossbar_itch::{AddOrder, Header, ItchMessage, Stock};
 use crossbar_model::{GatewayId, InstrumentId, OrderId, Side, TimeInForce, VenueId};
 use crossbar_sbe::{
-    ExecType, InstrumentLimit, KillSwitch, KillSwitchScope, Message, NewChildOrder, OrderStatus,
-    RejectReason, RiskLimits,
+    ExecType, ExecutionReplayComplete, ExecutionReplayRequest, InstrumentLimit, KillSwitch,
+    KillSwitchScope, Message, NewChildOrder, OrderStatus, RejectReason, RiskLimits,
 };
 
 const UNIVERSE: [&str; 2] = ["AAPL", "MSFT"];
@@ -211,10 +211,11 @@ fn child_orders_pass_risk_to_the_venue_and_reports_come_back() {
 
 #[test]
 fn a_full_execution_queue_fails_closed_and_nothing_is_lost() {
-    // 16 records of 2,120 bytes: fail closed from 16,960 bytes queued (about 60 filled
-    // orders' reports), while nobody subscribes to the execution stream.
+    // 16 records of 2,128 bytes (schema version 2: PositionUpdate carries streamSequence):
+    // fail closed from 17,024 bytes queued (about 60 filled orders' reports), while nobody
+    // subscribes to the execution stream.
     let (venue, _setup, gw, mut centre) =
-        start("gw-failclosed", "[executions]\nqueue_bytes = 33920\n");
+        start("gw-failclosed", "[executions]\nqueue_bytes = 34048\n");
     const ORDERS: u64 = 100;
     // One order at a time while the venue keeps receiving them (each fill adds about 270
     // bytes of reports to the queue), then the rest at once: those meet the closed gate.
@@ -282,4 +283,69 @@ fn a_full_execution_queue_fails_closed_and_nothing_is_lost() {
     assert_eq!(counters["exec.overflowed"], 0);
     assert!(counters["exec.queued"] > 0);
     assert!(counters["pub.executions.not_connected"] > 0);
+}
+
+#[test]
+fn a_replay_request_is_answered_from_the_journal_with_the_same_numbered_frames() {
+    let (venue, _setup, gw, mut centre) = start("gw-resync", "");
+    centre.subscribe_executions();
+    // A refused order (OrderReject) and a filled one (New, Fill, PositionUpdate): numbered
+    // 1..=4 on the execution stream.
+    centre.send(&order(1, Side::Buy, ASK, 20_000));
+    centre.send(&order(2, Side::Buy, ASK, 10));
+    venue.wait_for_enters(1);
+    let live = centre.executions_raw(4);
+    let numbers: Vec<Option<u64>> = live
+        .iter()
+        .map(|f| crossbar_sbe::stream_sequence(f))
+        .collect();
+    assert_eq!(numbers, [Some(1), Some(2), Some(3), Some(4)]);
+
+    // Another gateway's request is not answered; ours from 2 gets 2..=4 again, byte for byte
+    // as journaled, then the Complete.
+    centre.send(&Message::ExecutionReplayRequest(ExecutionReplayRequest {
+        gateway_id: GatewayId(GATEWAY_ID + 1),
+        request_id: 6,
+        from_sequence: 1,
+        timestamp_ns: 1,
+    }));
+    centre.send(&Message::ExecutionReplayRequest(ExecutionReplayRequest {
+        gateway_id: GatewayId(GATEWAY_ID),
+        request_id: 7,
+        from_sequence: 2,
+        timestamp_ns: 2,
+    }));
+    let replayed = centre.executions_raw(4);
+    assert_eq!(
+        &replayed[..3],
+        &live[1..],
+        "the journaled frames, unchanged"
+    );
+    assert_eq!(
+        crossbar_sbe::decode(&replayed[3]).unwrap(),
+        Message::ExecutionReplayComplete(ExecutionReplayComplete {
+            gateway_id: GatewayId(GATEWAY_ID),
+            request_id: 7,
+            from_sequence: 2,
+            last_sequence: 4,
+            replayed: 3,
+            timestamp_ns: match crossbar_sbe::decode(&replayed[3]).unwrap() {
+                Message::ExecutionReplayComplete(c) => c.timestamp_ns,
+                other => panic!("{other:?}"),
+            },
+        })
+    );
+    // Numbering goes on after the replay: the next report is 5.
+    centre.send(&order(3, Side::Buy, ASK, 20_000));
+    let next = centre.executions_raw(1);
+    assert_eq!(crossbar_sbe::stream_sequence(&next[0]), Some(5));
+
+    let counters = stop_gateway(gw);
+    assert_eq!(counters["exec.replay_requests"], 1, "{counters:?}");
+    assert_eq!(counters["exec.replayed"], 3);
+    assert_eq!(counters["exec.replay_completes"], 1);
+    assert_eq!(
+        counters["orders.unexpected"], 1,
+        "the other gateway's request"
+    );
 }

@@ -52,6 +52,10 @@ gateway_id = 3
 taker_fee_ticks = 30
 maker_rebate_ticks = 30
 
+# MSFT's credit budget buys no share anywhere (1/10,000 $): IOC parents end NO_CREDIT.
+[risk.instruments.MSFT]
+credit_notional = 1
+
 [api]
 addr = "127.0.0.1:0"
 tokens = ["{TOKEN}"]

@@ -137,6 +137,7 @@ impl Router {
             children_sent: 0,
             excluded_venues: 0,
             created_ns,
+            cancel_reason: crate::events::CancelReason::Unspecified,
         });
         self.risk
             .open_parent(req.instrument, req.side, req.qty.0, req.limit_price);
@@ -257,6 +258,19 @@ impl Router {
     /// # Errors
     /// `ROUTER_INVALID_ORDER` when the parent still has working children.
     pub fn restore_parent_done(&mut self, order_id: OrderId) -> Result<(), RouterError> {
+        self.restore_parent_done_with(order_id, crate::events::CancelReason::Unspecified)
+    }
+
+    /// [`Router::restore_parent_done`] with the journaled cancel reason (`reason` is kept
+    /// unless the parent already has one).
+    ///
+    /// # Errors
+    /// As [`Router::restore_parent_done`].
+    pub fn restore_parent_done_with(
+        &mut self,
+        order_id: OrderId,
+        reason: crate::events::CancelReason,
+    ) -> Result<(), RouterError> {
         let r = match self.parent_ids.get(order_id.0) {
             None => Ok(()),
             Some(slot) => {
@@ -266,7 +280,7 @@ impl Router {
                         "parent finished with children still working",
                     ))
                 } else {
-                    self.give_up(slot);
+                    self.give_up_with(slot, reason);
                     Ok(())
                 }
             }

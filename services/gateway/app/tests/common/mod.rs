@@ -214,6 +214,32 @@ impl Centre {
         }
     }
 
+    /// Execution-stream frames as sent (heartbeats left out) until `count` arrived.
+    pub fn executions_raw(&mut self, count: usize) -> Vec<Vec<u8>> {
+        let start = Instant::now();
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        let sub = self.executions.as_mut().expect("subscribed");
+        while out.len() < count {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "only {} of {count} execution frames",
+                out.len()
+            );
+            let n = sub
+                .poll(
+                    &mut |bytes: &[u8]| {
+                        if !matches!(crossbar_sbe::decode(bytes), Ok(Message::Heartbeat(_))) {
+                            out.push(bytes.to_vec());
+                        }
+                    },
+                    64,
+                )
+                .unwrap();
+            self.idle.idle(n);
+        }
+        out
+    }
+
     /// Execution-stream messages (heartbeats left out) until `count` arrived.
     pub fn executions(&mut self, count: usize) -> Vec<Message> {
         let start = Instant::now();
