@@ -452,7 +452,7 @@ fn minor_faults() -> i64 {
     let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
     assert_eq!(rc, 0);
     // SAFETY: getrusage returned 0, so it filled the struct.
-    i64::from(unsafe { usage.assume_init() }.ru_minflt)
+    unsafe { usage.assume_init() }.ru_minflt
 }
 
 /// Faults taken by 32,768 appends of 48-byte payloads (~2.6 MB, ~640 pages) after

@@ -71,7 +71,7 @@ pub struct Published {
     /// The router's snapshot.
     pub snapshot: Snapshot,
     /// Parent views by parent id.
-    pub orders: HashMap<u64, ParentView>,
+    pub orders: rustc_hash::FxHashMap<u64, ParentView>,
     /// Live children per router venue index.
     pub open_children: Vec<u32>,
     /// Engaged kill switches.
