@@ -305,6 +305,18 @@ impl Core {
         }
     }
 
+    /// A gateway's sequenced order event, before the router sees it: admitted in stream order
+    /// ([`Self::admit`]), journaled, then marked applied. `false`: dropped (a duplicate, a gap
+    /// asked for again, or a journal failure, each counted where it happens).
+    fn take_in(&mut self, gateway: u16, bytes: &[u8], now_ns: u64) -> bool {
+        if !self.admit(gateway, bytes, now_ns) || !self.append_raw(gateway, now_ns, bytes) {
+            return false;
+        }
+        self.streams
+            .applied(gateway, crossbar_sbe::stream_sequence(bytes));
+        true
+    }
+
     /// Whether a numbered execution-stream message of `gateway` is applied (see
     /// `crate::resync`); a gap asks for a replay, a duplicate outside a resync too (the
     /// gateway's journal may have restarted).
@@ -677,11 +689,9 @@ impl Core {
                     timestamp_ns: d.timestamp_ns(),
                 };
                 let source = self.router.limits().venues[venue.0 as usize].gateway.0;
-                if !self.admit(source, bytes, now_ns) || !self.append_raw(source, now_ns, bytes) {
+                if !self.take_in(source, bytes, now_ns) {
                     return;
                 }
-                self.streams
-                    .applied(source, crossbar_sbe::stream_sequence(bytes));
                 let parent = self.router.parent_of_child(rej.order_id);
                 let mut out = std::mem::take(&mut self.out);
                 let r = self.router.on_order_reject(&rej, now_ns, &mut out);
@@ -711,13 +721,9 @@ impl Core {
                     notional_sold: d.notional_sold(),
                     timestamp_ns: d.timestamp_ns(),
                 };
-                if !self.admit(pu.gateway.0, bytes, now_ns)
-                    || !self.append_raw(pu.gateway.0, now_ns, bytes)
-                {
+                if !self.take_in(pu.gateway.0, bytes, now_ns) {
                     return;
                 }
-                self.streams
-                    .applied(pu.gateway.0, crossbar_sbe::stream_sequence(bytes));
                 let mut out = std::mem::take(&mut self.out);
                 let r = self.router.on_position_update(&pu, now_ns, &mut out);
                 self.out = out;
@@ -734,13 +740,9 @@ impl Core {
                     sell_qty: d.sell_qty(),
                     notional: d.notional(),
                 };
-                if !self.admit(cr.gateway.0, bytes, now_ns)
-                    || !self.append_raw(cr.gateway.0, now_ns, bytes)
-                {
+                if !self.take_in(cr.gateway.0, bytes, now_ns) {
                     return;
                 }
-                self.streams
-                    .applied(cr.gateway.0, crossbar_sbe::stream_sequence(bytes));
                 let mut out = std::mem::take(&mut self.out);
                 let r = self.router.on_credit_return(&cr, now_ns, &mut out);
                 self.out = out;
@@ -776,11 +778,9 @@ impl Core {
             timestamp_ns: d.timestamp_ns(),
         };
         let source = self.router.limits().venues[venue.0 as usize].gateway.0;
-        if !self.admit(source, bytes, now_ns) || !self.append_raw(source, now_ns, bytes) {
+        if !self.take_in(source, bytes, now_ns) {
             return;
         }
-        self.streams
-            .applied(source, crossbar_sbe::stream_sequence(bytes));
         let parent = self.router.parent_of_child(er.order_id);
         let mut out = std::mem::take(&mut self.out);
         let r = self.router.on_execution_report(&er, now_ns, &mut out);
