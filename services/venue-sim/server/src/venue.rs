@@ -91,6 +91,33 @@ struct Connection {
     account: Option<usize>,
 }
 
+/// Runs `conn`'s SoupBinTCP timers and queues its stored sequenced messages (SoupBinTCP 3.0
+/// server `poll`) outside a read, so with a listener whose inbound messages are dropped: none
+/// can arrive without bytes.
+///
+/// # Errors
+/// The session's [`crossbar_soupbintcp::SoupError`] (a stored message it cannot produce).
+fn poll_session(
+    accounts: &[AccountState],
+    conn: &mut Connection,
+    now_ns: u64,
+) -> Result<usize, crossbar_soupbintcp::SoupError> {
+    let selected = Cell::new(conn.account);
+    let mut spare = InboundArena::default();
+    let mut listener = SessionListener {
+        accounts,
+        selected: &selected,
+        inbound: &mut spare,
+        logged_in: false,
+        closed: None,
+    };
+    let store = SelectedStore {
+        accounts,
+        selected: &selected,
+    };
+    conn.session.poll(now_ns, &store, &mut listener)
+}
+
 /// The two venue times of one client request, UTC ns (CLOCK_REALTIME): `received_ns`, read
 /// right after the `read` whose bytes completed the request's SoupBinTCP packet (before
 /// decoding and matching); `matched_ns`, read when the engine has handled it. OUCH Accepted
@@ -418,20 +445,7 @@ impl Venue {
         let Some(conn) = self.connections[slot].as_mut() else {
             return 0;
         };
-        let selected = Cell::new(conn.account);
-        let mut spare = InboundArena::default();
-        let mut listener = SessionListener {
-            accounts: &self.accounts,
-            selected: &selected,
-            inbound: &mut spare,
-            logged_in: false,
-            closed: None,
-        };
-        let store = SelectedStore {
-            accounts: &self.accounts,
-            selected: &selected,
-        };
-        let mut work = match conn.session.poll(now_ns, &store, &mut listener) {
+        let mut work = match poll_session(&self.accounts, conn, now_ns) {
             Ok(n) => n,
             Err(_) => {
                 self.counters.protocol_errors += 1;
@@ -486,20 +500,7 @@ impl Venue {
             return;
         };
         // Sequenced messages this request produced go first, then the explanation.
-        let selected = Cell::new(conn.account);
-        let mut spare = InboundArena::default();
-        let mut listener = SessionListener {
-            accounts: &self.accounts,
-            selected: &selected,
-            inbound: &mut spare,
-            logged_in: false,
-            closed: None,
-        };
-        let store = SelectedStore {
-            accounts: &self.accounts,
-            selected: &selected,
-        };
-        let _ = conn.session.poll(now_ns, &store, &mut listener);
+        let _ = poll_session(&self.accounts, conn, now_ns);
         let _ = conn.session.send_debug(&buf[..len], now_ns);
     }
 
