@@ -131,6 +131,9 @@ pub struct FeedSection {
     pub packet_bytes_max: usize,
     /// Datagrams read per socket per duty cycle. Default 64.
     pub datagrams_per_cycle: usize,
+    /// Kernel receive buffer of the feed socket (`SO_RCVBUF`), bytes; 0 = OS default; capped
+    /// by `net.core.rmem_max` (logged `FEED_RCVBUF_CAPPED`). Default 8,388,608.
+    pub receive_buffer_bytes: usize,
     /// Largest re-request count. Default 1,000.
     pub max_count_per_request: u16,
     /// Re-request timeout per attempt, ms. Default 200.
@@ -151,6 +154,7 @@ impl Default for FeedSection {
             reorder_bytes: 1_507_328,
             packet_bytes_max: 1_472,
             datagrams_per_cycle: 64,
+            receive_buffer_bytes: 8 << 20,
             max_count_per_request: 1_000,
             request_timeout_ms: 200,
             request_attempts_max: 5,

@@ -220,6 +220,7 @@ fn feed(config: &GatewayConfig) -> Result<MoldFeedConfig, ConfigInvalid> {
         reorder_bytes: f.reorder_bytes,
         packet_bytes_max: f.packet_bytes_max,
         datagrams_per_cycle: f.datagrams_per_cycle,
+        receive_buffer_bytes: f.receive_buffer_bytes,
     };
     limits.validate().map_err(|e| feed_key(&e))?;
     let recovery = RecoveryPolicy {

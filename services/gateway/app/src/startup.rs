@@ -62,6 +62,8 @@ pub struct Gateway {
     pub counters: CounterSet,
     /// The feed socket's bound address.
     pub feed_addr: SocketAddr,
+    /// The feed socket's kernel receive buffer as granted (`SO_RCVBUF` read back), bytes.
+    pub feed_receive_buffer_bytes: usize,
     /// What journal replay rebuilt.
     pub recovered: Recovered,
     /// The Aeron client (and embedded driver).
@@ -107,6 +109,7 @@ pub fn start(settings: &Settings) -> Result<Gateway, StartError> {
         addr: settings.feed.feed_addr.to_string(),
         source,
     })?;
+    let feed_receive_buffer_bytes = feed.feed_receive_buffer_bytes();
     let risk = RiskEngine::new(settings.risk.clone())?;
     let mut router = OrderRouter::new(settings.order_entry.clone(), risk)?;
     let audit = Audit::open(
@@ -188,6 +191,7 @@ pub fn start(settings: &Settings) -> Result<Gateway, StartError> {
         agent,
         counters,
         feed_addr,
+        feed_receive_buffer_bytes,
         recovered,
         transport,
     })

@@ -44,6 +44,7 @@ mod handler;
 mod limits;
 mod mold_feed;
 mod reorder;
+mod socket;
 mod tracker;
 #[cfg(test)]
 mod tracker_tests;

@@ -19,17 +19,24 @@ pub struct FeedLimits {
     pub packet_bytes_max: usize,
     /// Datagrams read per socket per duty cycle (bounds one `do_work`).
     pub datagrams_per_cycle: usize,
+    /// Kernel receive buffer requested for the feed socket (`SO_RCVBUF`), bytes; 0 keeps the
+    /// OS default. The kernel caps it at `net.core.rmem_max` (logged as `FEED_RCVBUF_CAPPED`
+    /// when it does); datagrams arriving while it is full are dropped by the kernel and come
+    /// back as gaps to re-request.
+    pub receive_buffer_bytes: usize,
 }
 
 impl Default for FeedLimits {
     /// 16,384 reorder packets in 1,507,328 bytes (1,024 full 1,472-byte packets, or ~37,000
-    /// one-message ITCH packets), 64 datagrams per socket per cycle.
+    /// one-message ITCH packets), 64 datagrams per socket per cycle, an 8 MiB receive buffer
+    /// (~200,000 one-message packets; granted only up to `net.core.rmem_max`).
     fn default() -> Self {
         Self {
             reorder_packets: 16_384,
             reorder_bytes: 1_507_328,
             packet_bytes_max: 1_472,
             datagrams_per_cycle: 64,
+            receive_buffer_bytes: 8 << 20,
         }
     }
 }
@@ -41,6 +48,8 @@ impl FeedLimits {
     pub const REORDER_BYTES_MAX: usize = 1 << 28;
     /// Most datagrams per socket per cycle accepted.
     pub const DATAGRAMS_PER_CYCLE_MAX: usize = 1 << 16;
+    /// Largest receive buffer accepted, bytes (1 GiB).
+    pub const RECEIVE_BUFFER_BYTES_MAX: usize = 1 << 30;
 
     /// Checks every field against its range.
     ///
@@ -70,6 +79,12 @@ impl FeedLimits {
             self.datagrams_per_cycle as u64,
             1,
             Self::DATAGRAMS_PER_CYCLE_MAX as u64,
+        )?;
+        check(
+            "receive_buffer_bytes",
+            self.receive_buffer_bytes as u64,
+            0,
+            Self::RECEIVE_BUFFER_BYTES_MAX as u64,
         )
     }
 }
@@ -158,6 +173,14 @@ mod tests {
         assert_eq!(
             bad.validate().unwrap_err().to_string(),
             "FEED_INVALID_LIMITS field=packet_bytes_max value=19 min=20 max=65507"
+        );
+        let bad = FeedLimits {
+            receive_buffer_bytes: FeedLimits::RECEIVE_BUFFER_BYTES_MAX + 1,
+            ..FeedLimits::default()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().to_string(),
+            "FEED_INVALID_LIMITS field=receive_buffer_bytes value=1073741825 min=0 max=1073741824"
         );
         let bad = RecoveryPolicy {
             max_count_per_request: 0xFFFF,

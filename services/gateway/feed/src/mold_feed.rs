@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use crossbar_moldudp64::{Packet, Session, UDP_PAYLOAD_MAX};
 use crossbar_runtime::{Agent, Counter, CounterSet};
 
+use crate::socket::{open_feed_socket, socket_error};
 use crate::{
     FeedError, FeedHandler, FeedLimits, FeedState, RecoveryPolicy, SequenceTracker, Verdict,
 };
@@ -111,6 +112,7 @@ impl FeedCounters {
 pub struct MoldFeed<H> {
     name: String,
     feed: UdpSocket,
+    feed_receive_buffer_bytes: usize,
     request: UdpSocket,
     buf: Vec<u8>,
     datagrams_per_cycle: usize,
@@ -120,17 +122,11 @@ pub struct MoldFeed<H> {
     counters: FeedCounters,
 }
 
-fn socket_error(
-    step: &'static str,
-    addr: impl ToString,
-) -> impl FnOnce(std::io::Error) -> FeedError {
-    let addr = addr.to_string();
-    move |source| FeedError::Socket { step, addr, source }
-}
-
 impl<H: FeedHandler> MoldFeed<H> {
     /// Opens the sockets (both non-blocking; the feed socket joins `feed_addr` when it is a
-    /// multicast group; the request socket is connected to `request_server`), allocates the
+    /// multicast group, with `SO_REUSEADDR`; its `SO_RCVBUF` is
+    /// [`FeedLimits::receive_buffer_bytes`]; the request socket is connected to
+    /// `request_server`), allocates the
     /// buffers, and registers counters under `name` in `counters`.
     ///
     /// # Errors
@@ -148,19 +144,11 @@ impl<H: FeedHandler> MoldFeed<H> {
             config.limits,
             config.recovery,
         )?;
-        let group = *config.feed_addr.ip();
-        let feed = if group.is_multicast() {
-            let bind = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, config.feed_addr.port());
-            let s = UdpSocket::bind(bind).map_err(socket_error("bind_feed", bind))?;
-            s.join_multicast_v4(&group, &config.interface)
-                .map_err(socket_error("join_multicast", config.feed_addr))?;
-            s
-        } else {
-            UdpSocket::bind(config.feed_addr)
-                .map_err(socket_error("bind_feed", config.feed_addr))?
-        };
-        feed.set_nonblocking(true)
-            .map_err(socket_error("nonblocking_feed", config.feed_addr))?;
+        let feed = open_feed_socket(
+            config.feed_addr,
+            config.interface,
+            config.limits.receive_buffer_bytes,
+        )?;
         let request_bind = SocketAddrV4::new(config.interface, 0);
         let request =
             UdpSocket::bind(request_bind).map_err(socket_error("bind_request", request_bind))?;
@@ -172,7 +160,8 @@ impl<H: FeedHandler> MoldFeed<H> {
             .map_err(socket_error("nonblocking_request", config.request_server))?;
         Ok(Self {
             name: name.to_owned(),
-            feed,
+            feed: feed.socket,
+            feed_receive_buffer_bytes: feed.receive_buffer_bytes,
             request,
             // One byte more than the largest UDP payload, so no datagram is ever truncated.
             buf: vec![0; UDP_PAYLOAD_MAX + 1],
@@ -182,6 +171,13 @@ impl<H: FeedHandler> MoldFeed<H> {
             handler,
             counters: FeedCounters::register(counters, name),
         })
+    }
+
+    /// The feed socket's kernel receive buffer as granted (`SO_RCVBUF` read back after
+    /// setting [`FeedLimits::receive_buffer_bytes`]), bytes; Linux reports twice the usable
+    /// size, so a granted request reads as at least the request.
+    pub fn feed_receive_buffer_bytes(&self) -> usize {
+        self.feed_receive_buffer_bytes
     }
 
     /// The feed socket's bound address (the port the OS chose when `feed_addr` had port 0).

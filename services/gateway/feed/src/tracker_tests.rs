@@ -22,6 +22,7 @@ fn tracker_with(reorder_packets: usize) -> SequenceTracker {
         reorder_bytes: 1_472 * 16,
         packet_bytes_max: 1_472,
         datagrams_per_cycle: 8,
+        receive_buffer_bytes: 0,
     };
     SequenceTracker::new(None, 1, limits, policy()).unwrap()
 }

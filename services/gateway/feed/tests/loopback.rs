@@ -484,6 +484,8 @@ fn unanswered_requests_fail_the_gap_after_bounded_retries_and_books_stay_stale()
     );
 }
 
+/// Two feeds joined to the same group and port on one host (a gateway and an observer such
+/// as feed-inspect): both bind, which needs `SO_REUSEADDR`, and both build the whole day.
 #[test]
 fn multicast_feed_joined_on_loopback_delivers_the_day() {
     let day = Arc::new(make_day(3_000));
@@ -496,8 +498,8 @@ fn multicast_feed_joined_on_loopback_delivers_the_day() {
         .port();
     let group = SocketAddrV4::new(Ipv4Addr::new(239, 255, 73, 11), port);
     let mut counters = CounterSet::new();
-    let mut feed = match try_new_feed(group, server, RecoveryPolicy::default(), &mut counters) {
-        Ok(feed) => feed,
+    let mut feeds = match try_new_feed(group, server, RecoveryPolicy::default(), &mut counters) {
+        Ok(feed) => vec![feed],
         Err(e) => {
             eprintln!("SKIPPED (no multicast on loopback: {e}): multicast_feed_joined_on_loopback_delivers_the_day");
             stop.store(true, Ordering::Release);
@@ -505,6 +507,16 @@ fn multicast_feed_joined_on_loopback_delivers_the_day() {
             return;
         }
     };
+    let mut observer_counters = CounterSet::new();
+    feeds.push(
+        try_new_feed(
+            group,
+            server,
+            RecoveryPolicy::default(),
+            &mut observer_counters,
+        )
+        .expect("a second listener on the same group and port (SO_REUSEADDR)"),
+    );
     // The publisher's socket is bound to 127.0.0.1, so its multicast leaves on loopback.
     let publisher = spawn_publisher(
         day.clone(),
@@ -513,25 +525,72 @@ fn multicast_feed_joined_on_loopback_delivers_the_day() {
         stop.clone(),
         None,
     );
-    let progress = AtomicU64::new(0);
-    let mut depth = PublishedDepth::new();
-    run_until(
-        &mut feed,
-        &mut depth,
-        Duration::from_secs(30),
-        &progress,
-        |f| f.tracker().state() == FeedState::Ended,
-    );
+    let mut idle = IdleStrategy::new(IdleStrategyConfig::Backoff {
+        max_spins: 10,
+        max_yields: 5,
+        min_park_ns: 10_000,
+        max_park_ns: 1_000_000,
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while feeds
+        .iter()
+        .any(|f| f.tracker().state() != FeedState::Ended)
+    {
+        assert!(Instant::now() < deadline, "timed out");
+        let mut work = 0;
+        for feed in &mut feeds {
+            work += feed.do_work(wall_clock_ns());
+            feed.handler_mut().builder.drain_updates().for_each(drop);
+        }
+        idle.idle(work);
+    }
     stop.store(true, Ordering::Release);
     publisher.join().unwrap();
     server_thread.join().unwrap();
-    assert_eq!(feed.counters().messages.get(), day.messages.len() as u64);
     let reference = reference_builder(&day);
-    let built = &feed.handler().builder;
-    for id in 0..reference.instrument_count() {
-        let id = InstrumentId(id as u32);
-        for side in [Side::Buy, Side::Sell] {
-            assert_eq!(levels(built, id, side), levels(&reference, id, side));
+    for feed in &feeds {
+        assert_eq!(feed.counters().messages.get(), day.messages.len() as u64);
+        let built = &feed.handler().builder;
+        for id in 0..reference.instrument_count() {
+            let id = InstrumentId(id as u32);
+            for side in [Side::Buy, Side::Sell] {
+                assert_eq!(levels(built, id, side), levels(&reference, id, side));
+            }
         }
     }
+}
+
+/// `FeedLimits::receive_buffer_bytes` reaches the kernel: requests within `rmem_max` are
+/// granted (Linux reports double) and read back; 0 keeps the OS default.
+#[test]
+fn feed_socket_receive_buffer_is_the_configured_one() {
+    let open = |receive_buffer_bytes: usize| {
+        let config = MoldFeedConfig {
+            feed_addr: SocketAddrV4::new(LOCALHOST, 0),
+            interface: LOCALHOST,
+            request_server: SocketAddr::from((LOCALHOST, 9)),
+            session: None,
+            first_sequence_number: 1,
+            limits: FeedLimits {
+                receive_buffer_bytes,
+                ..FeedLimits::default()
+            },
+            recovery: RecoveryPolicy::default(),
+        };
+        let recorder = Recorder {
+            builder: BookBuilder::new(builder_limits()).unwrap(),
+            states: Vec::new(),
+            stale_states_checked: 0,
+        };
+        MoldFeed::new("feed", config, recorder, &mut CounterSet::new())
+            .unwrap()
+            .feed_receive_buffer_bytes()
+    };
+    assert!(open(0) > 0, "the OS default");
+    // Both below every Linux rmem_max default (208 KiB), so both are granted in full.
+    let (small, large) = (48 << 10, 96 << 10);
+    let (granted_small, granted_large) = (open(small), open(large));
+    assert!(granted_small >= small, "granted {granted_small} < {small}");
+    assert!(granted_large >= large, "granted {granted_large} < {large}");
+    assert!(granted_small < granted_large);
 }

@@ -3,7 +3,7 @@
 //!
 //! After replaying a non-empty journal prints `GATEWAY_RECOVERED records=.. orders_sent=..
 //! venue_reports=.. live_orders=.. next_user_ref_num=.. venue_session=.. resume_sequence=..`.
-//! Prints `GATEWAY_READY venue=<name> gateway_id=<n> feed=<addr>` once the Aeron streams are
+//! Prints `GATEWAY_READY venue=<name> gateway_id=<n> feed=<addr> feed_rcvbuf=<bytes>` once the Aeron streams are
 //! added and the feed sockets bound, runs the hot-path agent on the main thread until SIGINT
 //! or SIGTERM, then returns unused credit (CreditReturn), flushes the journal, prints `GATEWAY_COUNTERS name=value ...` and exits 0. Exit 2: bad
 //! configuration (`CONFIG_INVALID key=... reason=...` on stderr); exit 1: start-up failed.
@@ -71,8 +71,11 @@ fn main() -> ExitCode {
         );
     }
     println!(
-        "GATEWAY_READY venue={} gateway_id={} feed={}",
-        settings.config.venue, settings.gateway_id.0, gateway.feed_addr
+        "GATEWAY_READY venue={} gateway_id={} feed={} feed_rcvbuf={}",
+        settings.config.venue,
+        settings.gateway_id.0,
+        gateway.feed_addr,
+        gateway.feed_receive_buffer_bytes
     );
     let stats = RunnerStats::default();
     run_loop(

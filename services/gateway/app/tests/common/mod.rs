@@ -108,6 +108,11 @@ pub fn spawn_gateway(setup: &Setup, toml: &str) -> ChildProcess {
         ready.starts_with("GATEWAY_READY venue=NASDAQ gateway_id=1 feed=127.0.0.1:"),
         "{ready}"
     );
+    let rcvbuf: usize = ready
+        .split_once(" feed_rcvbuf=")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or_else(|| panic!("no feed_rcvbuf on {ready}"));
+    assert!(rcvbuf > 0, "{ready}");
     gw
 }
 
