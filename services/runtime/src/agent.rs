@@ -8,7 +8,6 @@ use crate::idle::{IdleStrategy, IdleStrategyConfig};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
 
 /// A unit of work driven by an [`AgentRunner`].
 pub trait Agent: Send {
@@ -65,11 +64,12 @@ pub struct RunnerStats {
     pub duty_cycles: AtomicU64,
     /// Sum of work counts returned by `do_work`.
     pub work_items: AtomicU64,
-    /// Longest single duty cycle observed, ns (Aeron's "duty cycle time max").
+    /// Longest single duty cycle that did work, ns (Aeron's "duty cycle time max"); idle
+    /// cycles (work count 0) are not timed, so the loop reads the clock once per cycle.
     pub duty_cycle_ns_max: AtomicU64,
 }
 
-/// Wall-clock time as UTC ns, read once per duty cycle by the runner.
+/// Wall-clock time as UTC ns, read once per duty cycle by the runner ([`run_loop`]).
 #[inline]
 pub fn wall_clock_ns() -> u64 {
     std::time::SystemTime::now()
@@ -150,16 +150,26 @@ pub fn run_loop<A: Agent + ?Sized>(
     stats: &RunnerStats,
 ) {
     agent.on_start();
+    // One clock read per duty cycle: a cycle that did work reads the clock when it ends, which
+    // is both its duration's end and the next cycle's `now` (the idle strategy returns at once
+    // after work); an idle cycle reads it after idling instead. The duration comes from the
+    // wall clock, so a clock step inside a working cycle distorts that one sample (NTP slews).
+    let mut now_ns = wall_clock_ns();
     while keep_running() {
-        let started = Instant::now();
-        let work = agent.do_work(wall_clock_ns());
-        let took_ns = started.elapsed().as_nanos() as u64;
+        let work = agent.do_work(now_ns);
         stats.duty_cycles.fetch_add(1, Ordering::Relaxed);
-        stats.work_items.fetch_add(work as u64, Ordering::Relaxed);
-        stats
-            .duty_cycle_ns_max
-            .fetch_max(took_ns, Ordering::Relaxed);
-        idle.idle(work);
+        if work > 0 {
+            let end_ns = wall_clock_ns();
+            stats.work_items.fetch_add(work as u64, Ordering::Relaxed);
+            stats
+                .duty_cycle_ns_max
+                .fetch_max(end_ns.saturating_sub(now_ns), Ordering::Relaxed);
+            now_ns = end_ns;
+            idle.idle(work);
+        } else {
+            idle.idle(work);
+            now_ns = wall_clock_ns();
+        }
     }
     agent.on_close();
 }
@@ -168,6 +178,7 @@ pub fn run_loop<A: Agent + ?Sized>(
 mod tests {
     use super::*;
     use std::sync::Mutex;
+    use std::time::{Duration, Instant};
 
     struct CountDown {
         left: usize,
@@ -219,5 +230,61 @@ mod tests {
             *log.lock().unwrap(),
             vec!["start", "start", "close", "close"]
         );
+    }
+
+    /// Works (sleeping 3 ms) on every other cycle and records the `now_ns` it is given.
+    struct Stamps {
+        cycle: usize,
+        seen: Arc<Mutex<Vec<(u64, bool)>>>,
+    }
+    impl Agent for Stamps {
+        fn role_name(&self) -> &str {
+            "stamps"
+        }
+        fn do_work(&mut self, now_ns: u64) -> usize {
+            self.cycle += 1;
+            let works = self.cycle % 2 == 1 && self.cycle < 8;
+            self.seen.lock().unwrap().push((now_ns, works));
+            if works {
+                std::thread::sleep(Duration::from_millis(3));
+            }
+            usize::from(works)
+        }
+    }
+
+    #[test]
+    fn each_cycle_gets_a_fresh_now_and_working_cycles_are_timed() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let agent = Stamps {
+            cycle: 0,
+            seen: seen.clone(),
+        };
+        let runner = AgentRunner::start(
+            agent,
+            IdleStrategyConfig::Sleep {
+                sleep_ns: 1_000_000,
+            },
+        )
+        .unwrap();
+        let stats = runner.stats().clone();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.lock().unwrap().len() < 10 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(runner.stop());
+        let seen = seen.lock().unwrap();
+        assert!(seen.len() >= 10);
+        // After a working cycle (3 ms) or an idle one (1 ms sleep), the next `now` has moved
+        // on by at least that long: the clock is read after the work or after the idling.
+        for pair in seen.windows(2) {
+            let ((before, worked), (after, _)) = (pair[0], pair[1]);
+            let at_least = if worked { 3_000_000 } else { 1_000_000 };
+            assert!(
+                after >= before + at_least,
+                "{before} -> {after} worked={worked}"
+            );
+        }
+        assert!(stats.duty_cycle_ns_max.load(Ordering::Relaxed) >= 3_000_000);
+        assert_eq!(stats.work_items.load(Ordering::Relaxed), 4);
     }
 }
