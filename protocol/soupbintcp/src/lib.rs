@@ -51,6 +51,8 @@ mod outbuf;
 mod packet;
 mod server;
 mod store;
+#[cfg(test)]
+mod transition_table;
 
 pub use client::{
     client_transition, ClientCloseReason, ClientConfig, ClientCounters, ClientEvent,

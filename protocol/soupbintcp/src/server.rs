@@ -599,33 +599,15 @@ mod tests {
 
     #[test]
     fn every_state_event_pair_matches_the_written_table() {
-        let mut allowed = 0;
-        for state in STATES {
-            for event in EVENTS {
-                let expected = ALLOWED
-                    .iter()
-                    .find(|(s, e, _)| *s == state && *e == event)
-                    .map(|row| row.2);
-                match (server_transition(state, event), expected) {
-                    (Ok(got), Some(want)) => {
-                        assert_eq!(got, want, "{state:?} + {event:?}");
-                        allowed += 1;
-                    }
-                    (
-                        Err(SoupError::InvalidTransition {
-                            role: "server",
-                            state: s,
-                            event: e,
-                        }),
-                        None,
-                    ) => {
-                        assert_eq!((s, e), (state.name(), event.name()));
-                    }
-                    (got, want) => panic!("{state:?} + {event:?}: got {got:?}, want {want:?}"),
-                }
-            }
-        }
-        assert_eq!(allowed, ALLOWED.len());
+        crate::transition_table::assert_matches_table(
+            "server",
+            &STATES,
+            &EVENTS,
+            ALLOWED,
+            server_transition,
+            |s| s.name(),
+            |e| e.name(),
+        );
     }
 
     struct Quiet;
