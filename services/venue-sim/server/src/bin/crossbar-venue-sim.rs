@@ -1,8 +1,8 @@
 //! `crossbar-venue-sim --config FILE`: one NASDAQ-family venue (see the crate docs and
 //! `docs/venue-sim.md`). Prints `VENUE_SIM_READY ...` once every socket is bound and
 //! `VENUE_SIM_SEEDED ...` when the seed history is replayed. Exit status: 0 after SIGINT or
-//! SIGTERM (feed End of Session sent, OUCH sessions ended), 2 bad configuration or set-up
-//! failure.
+//! SIGTERM (feed End of Session sent, OUCH sessions ended), 2 bad configuration or a socket
+//! that cannot be bound, 1 signal handlers that cannot be installed.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use crossbar_runtime::agent::run_loop;
-use crossbar_runtime::{init_logging, load_config, IdleStrategy, RunnerStats, ShutdownSignal};
+use crossbar_runtime::process::prepare;
+use crossbar_runtime::{IdleStrategy, RunnerStats};
 use crossbar_venue_sim::config::VenueSimConfig;
 use crossbar_venue_sim::control::ControlPlane;
 use crossbar_venue_sim::Venue;
@@ -34,19 +35,14 @@ fn fail(error: impl std::fmt::Display) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config: VenueSimConfig = match load_config(cli.config.as_deref()) {
-        Ok(c) => c,
-        Err(error) => return fail(error),
-    };
-    if let Err(problem) = config.validate() {
-        return fail(problem);
-    }
-    if let Err(error) = init_logging(&config.logging) {
-        return fail(error);
-    }
-    let shutdown = match ShutdownSignal::install() {
-        Ok(s) => s,
-        Err(error) => return fail(format!("VSIM_SIGNALS error={error}")),
+    let (config, shutdown) = match prepare(
+        "crossbar-venue-sim",
+        cli.config.as_deref(),
+        |config: VenueSimConfig| config.validate().map(|()| config),
+        |config| &config.logging,
+    ) {
+        Ok(started) => started,
+        Err(code) => return code,
     };
     let control_listener = match TcpListener::bind(config.control_addr) {
         Ok(l) => l,
