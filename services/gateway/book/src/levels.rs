@@ -31,13 +31,14 @@ const _: () = assert!(WINDOW.is_power_of_two());
 /// search below never counts a pad as "below" the key it looks for.
 const KEY_PAD: i64 = i64::MAX;
 
-/// A level without its key (the key lives in [`Window::keys`]).
+/// A level without its key (the key lives in [`Window::keys`]): total shares, order count and
+/// the FIFO queue's first and last slab index.
 #[derive(Clone, Copy, Debug)]
-struct LevelBody {
-    qty: u64,
-    count: u32,
-    head: u32,
-    tail: u32,
+pub(crate) struct LevelBody {
+    pub(crate) qty: u64,
+    pub(crate) count: u32,
+    pub(crate) head: u32,
+    pub(crate) tail: u32,
 }
 
 const EMPTY_BODY: LevelBody = LevelBody {
@@ -93,6 +94,63 @@ impl Window {
     fn put(&mut self, w: usize, level: LevelSlot) {
         self.keys[w] = level.key;
         self.bodies[w] = body(level);
+    }
+
+    /// Levels on the side, window and overflow together.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Window levels in use: `min(len, WINDOW)`.
+    #[inline(always)]
+    pub(crate) fn wlen(&self) -> usize {
+        window_len(self.len())
+    }
+
+    /// The hot path's search, over the window only: `Ok(w)` when window level `w` has `key`,
+    /// else `Err(w)`, the number of window keys below `key`. `Err(w)` is the combined
+    /// insertion position only when the side has no overflow levels (`len < WINDOW`); with
+    /// overflow levels a key below the window may still rest there (use [`SideRef::find`]).
+    #[inline(always)]
+    pub(crate) fn search(&self, key: i64) -> Result<usize, usize> {
+        let w = lower_bound(&self.keys, key);
+        // `w <= wlen`; `&` rather than `&&` so that the test is one flag, not two branches.
+        if (w < self.wlen()) & (self.keys[w & (WINDOW - 1)] == key) {
+            Ok(w)
+        } else {
+            Err(w)
+        }
+    }
+
+    /// The body of window level `w` (`w < wlen`), to update in place.
+    #[inline(always)]
+    pub(crate) fn body_mut(&mut self, w: usize) -> &mut LevelBody {
+        // Masked: `w < WINDOW` already, and the mask lets the compiler drop the bounds check.
+        &mut self.bodies[w & (WINDOW - 1)]
+    }
+
+    /// Inserts a new level at window position `w` (from [`Self::search`]'s `Err`) on a side
+    /// with room in the window (`len < WINDOW`, so no overflow levels).
+    #[inline(always)]
+    pub(crate) fn insert_unspilled(&mut self, w: usize, key: i64, body: LevelBody) {
+        let wlen = self.len();
+        debug_assert!(wlen < WINDOW && w <= wlen);
+        self.shift(w..wlen, w + 1);
+        self.keys[w & (WINDOW - 1)] = key;
+        self.bodies[w & (WINDOW - 1)] = body;
+        self.len += 1;
+    }
+
+    /// Removes window level `w` (`w < len`) of a side with no overflow levels
+    /// (`len <= WINDOW`).
+    #[inline(always)]
+    pub(crate) fn remove_unspilled(&mut self, w: usize) {
+        let wlen = self.len();
+        debug_assert!(wlen <= WINDOW && w < wlen);
+        self.shift(w + 1..wlen, w);
+        self.keys[wlen - 1] = KEY_PAD;
+        self.len -= 1;
     }
 
     /// Moves window positions `from` one place up (`up`) or down; empty ranges do nothing

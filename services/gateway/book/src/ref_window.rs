@@ -82,7 +82,7 @@ impl OrderRefs {
     }
 
     /// The value stored for `key`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, key: u64) -> Option<u32> {
         if self.in_range(key) {
             match self.window[self.index(key)] {
@@ -90,8 +90,25 @@ impl OrderRefs {
                 v => Some(v - 1),
             }
         } else {
-            self.fallback.get(key)
+            self.fallback_get(key)
         }
+    }
+
+    /// Out of line: keys outside the window are rare, and inlining the table probe into every
+    /// caller costs registers on the hot path.
+    #[inline(never)]
+    fn fallback_get(&self, key: u64) -> Option<u32> {
+        self.fallback.get(key)
+    }
+
+    #[inline(never)]
+    fn fallback_remove(&mut self, key: u64) -> Option<u32> {
+        self.fallback.remove(key)
+    }
+
+    #[inline(never)]
+    fn fallback_insert(&mut self, key: u64, value: u32) -> Result<(), InsertError> {
+        self.fallback.insert(key, value)
     }
 
     /// True when `key` is present.
@@ -105,7 +122,7 @@ impl OrderRefs {
     /// # Errors
     /// [`InsertError::Duplicate`] when `key` is present, [`InsertError::Full`] when the map
     /// holds `max_len` entries. Either way the map is unchanged.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert(&mut self, key: u64, value: u32) -> Result<(), InsertError> {
         debug_assert!(value != u32::MAX, "value u32::MAX is reserved");
         if self.len() == self.max_len {
@@ -117,7 +134,7 @@ impl OrderRefs {
         }
         if !self.in_range(key) {
             if key < self.base {
-                return self.fallback.insert(key, value);
+                return self.fallback_insert(key, value);
             }
             self.advance(key);
         }
@@ -159,7 +176,7 @@ impl OrderRefs {
     }
 
     /// Removes `key`, returning its value.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn remove(&mut self, key: u64) -> Option<u32> {
         if self.in_range(key) {
             let i = self.index(key);
@@ -171,7 +188,7 @@ impl OrderRefs {
                 }
             }
         } else {
-            self.fallback.remove(key)
+            self.fallback_remove(key)
         }
     }
 

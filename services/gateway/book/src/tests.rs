@@ -474,3 +474,109 @@ fn invalid_limits_are_refused() {
     .unwrap_err();
     assert_eq!(e.code(), "BOOK_INVALID_LIMITS");
 }
+
+/// The hot paths work on the best 16 levels of a side in place, and hand everything else to
+/// the general two-tier code. This drives one ask side back and forth across that edge (20
+/// levels: 16 in the window, 4 below it) with every event kind, and checks each returned level
+/// update (price, totals, index from the best, action) and the whole depth against a model.
+#[test]
+fn events_on_both_sides_of_the_window_edge_report_exact_levels() {
+    use std::collections::BTreeMap;
+    let mut b = book(256, 24);
+    // price -> (qty, orders); asks: best = lowest price = index 0.
+    let mut model: BTreeMap<i64, (u64, u32)> = BTreeMap::new();
+    let index = |m: &BTreeMap<i64, (u64, u32)>, p: i64| m.range(..p).count() as u32;
+    let check = |b: &OrderBook, m: &BTreeMap<i64, (u64, u32)>| {
+        let want: Vec<(i64, u64, u32)> = m.iter().map(|(p, (q, c))| (*p, *q, *c)).collect();
+        assert_eq!(levels(b, I0, Side::Sell), want);
+    };
+    let mut next_ref = 1u64;
+    let mut add = |b: &mut OrderBook, m: &mut BTreeMap<i64, (u64, u32)>, p: i64, q: u32| {
+        let r = next_ref;
+        next_ref += 1;
+        let u = b.add(r, I0, Side::Sell, Price(p), Qty(q)).unwrap();
+        let action = if m.contains_key(&p) {
+            LevelAction::Change
+        } else {
+            LevelAction::New
+        };
+        let e = m.entry(p).or_insert((0, 0));
+        e.0 += u64::from(q);
+        e.1 += 1;
+        let (tq, tc) = *e;
+        assert_eq!(
+            u,
+            update(Side::Sell, p, tq, tc, index(m, p), action),
+            "add {p}"
+        );
+        r
+    };
+    // 20 levels, one order each: prices 1000, 1010, ..., 1190.
+    let refs: Vec<u64> = (0..20)
+        .map(|k| add(&mut b, &mut model, 1_000 + 10 * k, 100))
+        .collect();
+    check(&b, &model);
+    // Join the best level (window, with overflow levels present) and a deep one (overflow).
+    let join_best = add(&mut b, &mut model, 1_000, 5);
+    add(&mut b, &mut model, 1_180, 7);
+    // A new level inside a full window: its worst level moves down to the overflow.
+    add(&mut b, &mut model, 1_005, 9);
+    check(&b, &model);
+    // Partial execute at the best (in the window) and in the overflow.
+    let r = b.execute(refs[0], Qty(40)).unwrap();
+    model.get_mut(&1_000).unwrap().0 -= 40;
+    assert_eq!(
+        r.level,
+        update(Side::Sell, 1_000, 65, 2, 0, LevelAction::Change)
+    );
+    let r = b.cancel(refs[19], Qty(1)).unwrap();
+    model.get_mut(&1_190).unwrap().0 -= 1;
+    assert_eq!(
+        r.level,
+        update(Side::Sell, 1_190, 99, 1, 20, LevelAction::Change),
+        "the worst of 21 levels"
+    );
+    // Delete a window level that empties: the overflow's best moves up into the window.
+    let u = b.delete(refs[3]).unwrap();
+    assert_eq!(u, update(Side::Sell, 1_030, 0, 0, 4, LevelAction::Delete));
+    model.remove(&1_030);
+    check(&b, &model);
+    // Delete one of two orders at the best level (unlink from the front of its queue).
+    let u = b.delete(refs[0]).unwrap();
+    model.insert(1_000, (5, 1));
+    assert_eq!(u, update(Side::Sell, 1_000, 5, 1, 0, LevelAction::Change));
+    assert_eq!(queue(&b, I0, Side::Sell, 1_000), vec![(join_best, 5)]);
+    // Replace from the overflow into the window, then empty a deep level.
+    let r = b.replace(refs[17], 900, Price(1_015), Qty(3)).unwrap();
+    assert_eq!(index(&model, 1_170), 17, "below the window");
+    model.remove(&1_170);
+    assert_eq!(
+        r.removed,
+        update(Side::Sell, 1_170, 0, 0, 17, LevelAction::Delete)
+    );
+    model.insert(1_015, (3, 1));
+    assert_eq!(
+        r.added,
+        update(Side::Sell, 1_015, 3, 1, 3, LevelAction::New)
+    );
+    check(&b, &model);
+    let u = b.delete(refs[19]).unwrap();
+    let deepest = index(&model, 1_190);
+    assert_eq!(deepest, 19);
+    model.remove(&1_190);
+    assert_eq!(
+        u,
+        update(Side::Sell, 1_190, 0, 0, deepest, LevelAction::Delete)
+    );
+    check(&b, &model);
+    // Back below the window size, everything on the fast path again.
+    for k in [1, 2, 4, 5, 6, 7] {
+        b.delete(refs[k]).unwrap();
+        model.remove(&(1_000 + 10 * k as i64));
+    }
+    check(&b, &model);
+    assert!(b.level_count(I0, Side::Sell) < 16);
+    add(&mut b, &mut model, 995, 1);
+    add(&mut b, &mut model, 1_185, 1);
+    check(&b, &model);
+}

@@ -217,7 +217,7 @@ impl BookBuilder {
         std::mem::take(&mut self.updates_overflowed)
     }
 
-    #[inline]
+    #[inline(always)]
     fn record(&mut self, update: LevelUpdate) {
         if self.updates.len() < self.updates.capacity() {
             self.updates.push(update);
@@ -327,7 +327,7 @@ impl BookBuilder {
     }
 
     /// Add Order / Add Order with MPID (ITCH 5.0 §1.3.1–§1.3.2).
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, stock_locate: u16, order_ref: u64, side: Side, price: Price, shares: Qty) {
         let Some(id) = self.mapped(stock_locate) else {
             return;
@@ -339,7 +339,7 @@ impl BookBuilder {
     }
 
     /// Order Executed / with Price (ITCH 5.0 §1.4.1–§1.4.2).
-    #[inline]
+    #[inline(always)]
     fn execute(&mut self, order_ref: u64, shares: Qty) {
         match self.book.execute(order_ref, shares) {
             Ok(r) => self.record(r.level),
@@ -348,7 +348,7 @@ impl BookBuilder {
     }
 
     /// Order Cancel (ITCH 5.0 §1.4.3).
-    #[inline]
+    #[inline(always)]
     fn cancel(&mut self, order_ref: u64, shares: Qty) {
         match self.book.cancel(order_ref, shares) {
             Ok(r) => self.record(r.level),
@@ -357,7 +357,7 @@ impl BookBuilder {
     }
 
     /// Order Delete (ITCH 5.0 §1.4.4).
-    #[inline]
+    #[inline(always)]
     fn delete(&mut self, order_ref: u64) {
         match self.book.delete(order_ref) {
             Ok(u) => self.record(u),
@@ -366,7 +366,7 @@ impl BookBuilder {
     }
 
     /// Order Replace (ITCH 5.0 §1.4.5).
-    #[inline]
+    #[inline(always)]
     fn replace(&mut self, old_ref: u64, new_ref: u64, price: Price, shares: Qty) {
         match self.book.replace(old_ref, new_ref, price, shares) {
             Ok(r) => {

@@ -44,6 +44,24 @@ fn side(code: u8) -> Option<Side> {
     }
 }
 
+/// [`side`] for the add arms, computed with bit arithmetic so that the only branch is on
+/// validity (always taken the same way on a good feed). With `==` compares, even through a
+/// lookup table, the compiler emits `cmp 'S'; je; cmp 'B'; je`, whose first branch depends on
+/// which side the order is: random from order to order, it mispredicted ~0.5 times per add.
+#[inline(always)]
+pub(super) fn side_without_branch(code: u8) -> Option<Side> {
+    // `B` -> 0x00, `S` -> 0x11; valid iff only bits 0 and 4 may be set, and both equal.
+    let d = code ^ b'B';
+    let invalid = (d & !0x11) | ((d ^ (d >> 4)) & 1);
+    if invalid != 0 {
+        return None;
+    }
+    Some(BUY_SELL[usize::from(d & 1)])
+}
+
+/// [`Side`] by `Buy/Sell Indicator == 'S'`.
+const BUY_SELL: [Side; 2] = [Side::Buy, Side::Sell];
+
 /// Stock Locate (offset 1, every type).
 const LOCATE: usize = 1;
 /// Order Reference Number (offset 11: `A F E C X D P`; the original one in `U`).
@@ -158,7 +176,7 @@ impl BookBuilder {
 
     #[inline(always)]
     fn add_wire<const N: usize>(&mut self, m: &[u8; N]) -> Result<(), ItchError> {
-        let Some(side) = side(m[19]) else {
+        let Some(side) = side_without_branch(m[19]) else {
             return self.decode_and_apply(m);
         };
         self.add(

@@ -146,3 +146,18 @@ fn corrupted_messages_give_decode_errors_and_identical_book_rejects() {
     assert!(decoded.counters().unknown_locate > 0);
     assert_same_books(&decoded, &fused, 32);
 }
+
+/// The branch-free Buy/Sell Indicator parse against the plain one, for every byte.
+#[test]
+fn branch_free_side_matches_the_plain_parse_for_every_byte() {
+    for code in 0..=u8::MAX {
+        assert_eq!(
+            super::side_without_branch(code),
+            super::side(code),
+            "code {code:#04x}"
+        );
+    }
+    assert_eq!(super::side_without_branch(b'B'), Some(Side::Buy));
+    assert_eq!(super::side_without_branch(b'S'), Some(Side::Sell));
+    assert_eq!(super::side_without_branch(b'T'), None);
+}
