@@ -45,10 +45,10 @@ fn stream() -> (Vec<u8>, u64) {
 
 fn crossbar_slice(bytes: &[u8]) -> u64 {
     let mut n = 0;
-    for item in DayFileIter::new(bytes) {
+    DayFileIter::new(bytes).for_each(|item| {
         black_box(&item);
         n += u64::from(item.is_ok());
-    }
+    });
     n
 }
 
@@ -75,10 +75,10 @@ fn crossbar_reader(bytes: &[u8]) -> u64 {
 
 fn itchy(bytes: &[u8]) -> u64 {
     let mut n = 0;
-    for item in itchy::MessageStream::from_reader(bytes) {
+    itchy::MessageStream::from_reader(bytes).for_each(|item| {
         black_box(&item);
         n += u64::from(item.is_ok());
-    }
+    });
     n
 }
 

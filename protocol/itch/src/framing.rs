@@ -12,8 +12,8 @@
 
 use std::io::Read;
 
-use crate::messages::decode_with;
-use crate::{message_length, FrameError, ItchError, ItchMessage};
+use crate::messages::{decode_visit, decode_with, is_add_or_delete, read_add_or_delete};
+use crate::{message_length, AddOrder, FrameError, ItchError, ItchMessage};
 
 /// Size of the length prefix in bytes.
 pub const PREFIX_LEN: usize = 2;
@@ -48,6 +48,7 @@ impl FrameStats {
         self.unknown_type + self.truncated + self.length_mismatch + self.bad_field + self.io_errors
     }
 
+    #[inline]
     fn record(&mut self, error: &ItchError) {
         match error {
             ItchError::UnknownType { .. } => self.unknown_type += 1,
@@ -60,9 +61,10 @@ impl FrameStats {
 }
 
 /// Decodes one frame's message, errors tagged with the frame's offset, and counts the
-/// outcome in `stats`. Out of line so that both iterators share one copy of the 23-arm decoder,
-/// and counting here lets the callers return the result without moving it (a moved 88-byte
-/// value costs a store-forwarding stall per message; measured 25-30% of the iterator's time).
+/// outcome in `stats`. Out of line for the iterators' `next`, so that both share one copy of
+/// the 23-arm decoder and each arm writes its message straight into the returned value;
+/// counting here lets the callers return the result without moving it (a moved 88-byte value
+/// costs a store-forwarding stall per message; measured 25-30% of the iterator's time).
 #[inline(never)]
 fn decode_framed(
     body: &[u8],
@@ -75,6 +77,30 @@ fn decode_framed(
         Err(e) => stats.record(&e.error),
     }
     result
+}
+
+/// The common frame: a non-zero length prefix and the whole message present. Returns the
+/// message bytes (prefix excluded); `None` sends the caller to its slow path (zero prefix,
+/// cut-off frame, end of input).
+#[inline(always)]
+fn frame_fast(rest: &[u8]) -> Option<&[u8]> {
+    let (prefix, tail) = rest.split_first_chunk::<PREFIX_LEN>()?;
+    let len = usize::from(u16::from_be_bytes(*prefix));
+    if len == 0 {
+        return None;
+    }
+    tail.get(..len)
+}
+
+/// [`frame_fast`] that also returns the input after the frame (for `DayFileIter::fold`).
+#[inline(always)]
+fn frame_fast_split(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (prefix, tail) = rest.split_first_chunk::<PREFIX_LEN>()?;
+    let len = usize::from(u16::from_be_bytes(*prefix));
+    if len == 0 {
+        return None;
+    }
+    tail.split_at_checked(len)
 }
 
 /// What the bytes at the front of a buffer hold.
@@ -128,7 +154,12 @@ fn cut_off(rest: &[u8], total: usize) -> ItchError {
 /// [`FrameError`] (with the frame's byte offset) that replaced it. See the module docs for
 /// what is skipped and what ends the iteration; [`DayFileIter::stats`] has the counts.
 ///
-/// Allocation-free; messages are `Copy` values.
+/// Allocation-free; messages are `Copy` values. Internal iteration (`for_each`, `fold`,
+/// `count`, ...) is the fast way to consume it: `fold` is overridden to decode each message
+/// straight into the consumer's argument, Add Order and Order Delete without a branch between
+/// them (6.0 ns per message of a generated day on the 2-core dev VM, against 8.7 ns before
+/// that and more through a `for` loop, which moves every 88-byte item out of `next`'s
+/// `Option`); both yield the same items.
 #[derive(Clone, Debug)]
 pub struct DayFileIter<'a> {
     data: &'a [u8],
@@ -159,26 +190,24 @@ impl<'a> DayFileIter<'a> {
     pub fn offset(&self) -> usize {
         self.pos
     }
+}
 
-    #[cold]
-    fn fail(&mut self, offset: usize, error: ItchError) -> Option<Result<ItchMessage, FrameError>> {
-        self.stats.record(&error);
-        Some(Err(FrameError {
-            offset: offset as u64,
-            error,
-        }))
-    }
-
+impl DayFileIter<'_> {
+    /// Framing is lost at `offset` (see the module docs): counts `error` and the rest of the
+    /// input as unframed, and ends the iteration after this item.
     #[cold]
     fn lose_rest(
         &mut self,
         offset: usize,
         error: ItchError,
     ) -> Option<Result<ItchMessage, FrameError>> {
-        let rest = self.data.len() - offset;
-        self.stats.bytes_unframed += rest as u64;
+        self.stats.record(&error);
+        self.stats.bytes_unframed += (self.data.len() - offset) as u64;
         self.pos = self.data.len();
-        self.fail(offset, error)
+        Some(Err(FrameError {
+            offset: offset as u64,
+            error,
+        }))
     }
 }
 
@@ -192,9 +221,7 @@ impl Iterator for DayFileIter<'_> {
         match step(rest) {
             Step::Frame { total, zero_prefix } => {
                 self.pos += total;
-                if zero_prefix {
-                    self.stats.zero_prefix_frames += 1;
-                }
+                self.stats.zero_prefix_frames += u64::from(zero_prefix);
                 let body = rest.get(PREFIX_LEN..total).unwrap_or_default();
                 Some(decode_framed(body, offset as u64, &mut self.stats))
             }
@@ -202,6 +229,132 @@ impl Iterator for DayFileIter<'_> {
             Step::Lost { message_type } => {
                 self.lose_rest(offset, ItchError::UnknownType { message_type })
             }
+        }
+    }
+
+    /// Internal iteration (`for_each`, `fold`, `count`, ...): the same items as `next`, but
+    /// each message is handed to `f` inside the decoder's arm for its type, so it is written
+    /// once, in place, rather than returned through `next`'s `Option` and moved (see
+    /// `decode_visit`), and the position lives in a register. Add Order and Order Delete, 87%
+    /// of a day, go first through `is_add_or_delete` / `read_add_or_delete`, which choose
+    /// between the two without a branch (see docs/itch.md). `fold` consumes the iterator, so
+    /// its counters could never be read afterwards and are not kept.
+    #[inline]
+    fn fold<B, F>(self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, Self::Item) -> B,
+    {
+        let DayFileIter { data, pos, .. } = self;
+        // The unread input as a slice, advanced frame by frame; a frame's offset is only
+        // needed for an error, and is derived then.
+        let mut rest = data.get(pos..).unwrap_or_default();
+        let offset_of = |rest: &[u8]| (data.len() - rest.len()) as u64;
+        let mut acc = init;
+        loop {
+            let (body, after) = match frame_fast_split(rest) {
+                Some(frame) => frame,
+                None => match frame_slow(rest) {
+                    SlowFrame::End => return acc,
+                    SlowFrame::Frame { body, total, .. } => {
+                        (body, rest.get(total..).unwrap_or_default())
+                    }
+                    SlowFrame::Lost(error) => {
+                        let offset = offset_of(rest);
+                        return f(acc, Err(FrameError { offset, error }));
+                    }
+                },
+            };
+            let at = rest;
+            rest = after;
+            if let Some(window) = at
+                .get(PREFIX_LEN..)
+                .and_then(|w| w.first_chunk::<{ AddOrder::LEN }>())
+            {
+                if is_add_or_delete(body.len(), window) {
+                    acc = f(acc, Ok(read_add_or_delete(window)));
+                    continue;
+                }
+            }
+            acc = decode_visit(
+                body,
+                |error| FrameError {
+                    offset: offset_of(at),
+                    error,
+                },
+                |item| f(acc, item),
+            );
+        }
+    }
+}
+
+/// What [`frame_slow`] found where [`frame_fast`] did not take the frame.
+enum SlowFrame<'a> {
+    /// The end of the input.
+    End,
+    /// A whole frame (in practice one with a zero prefix): its message bytes and its total
+    /// length, prefix included.
+    Frame {
+        body: &'a [u8],
+        total: usize,
+        zero_prefix: bool,
+    },
+    /// Framing is lost here (zero prefix with an unknown type, or a frame cut off by the end
+    /// of the input): the rest of the input cannot be framed.
+    Lost(ItchError),
+}
+
+/// Every frame [`frame_fast`] does not take. Out of line (rare), and a pure function of the
+/// bytes, so that the iterators' position and counters stay in registers around it.
+#[inline(never)]
+fn frame_slow(rest: &[u8]) -> SlowFrame<'_> {
+    if rest.is_empty() {
+        return SlowFrame::End;
+    }
+    match step(rest) {
+        Step::Frame { total, zero_prefix } => SlowFrame::Frame {
+            body: rest.get(PREFIX_LEN..total).unwrap_or_default(),
+            total,
+            zero_prefix,
+        },
+        Step::NeedMore { total } => SlowFrame::Lost(cut_off(rest, total)),
+        Step::Lost { message_type } => SlowFrame::Lost(ItchError::UnknownType { message_type }),
+    }
+}
+
+/// The frame at `*pos` in `data`, for `DayFileFrames`: `None` at the end, the message bytes
+/// of a whole frame (`pos` moved past it), or, where framing is lost, the error tagged with
+/// the frame's offset (the rest of `data` counted as unframed, `pos` at the end).
+#[inline(always)]
+fn next_frame<'a>(
+    data: &'a [u8],
+    pos: &mut usize,
+    stats: &mut FrameStats,
+) -> Option<Result<&'a [u8], FrameError>> {
+    let offset = *pos;
+    let rest = data.get(offset..)?;
+    if let Some(body) = frame_fast(rest) {
+        *pos = offset + PREFIX_LEN + body.len();
+        return Some(Ok(body));
+    }
+    match frame_slow(rest) {
+        SlowFrame::End => None,
+        SlowFrame::Frame {
+            body,
+            total,
+            zero_prefix,
+        } => {
+            *pos = offset + total;
+            stats.zero_prefix_frames += u64::from(zero_prefix);
+            Some(Ok(body))
+        }
+        SlowFrame::Lost(error) => {
+            stats.record(&error);
+            stats.bytes_unframed += rest.len() as u64;
+            *pos = data.len();
+            Some(Err(FrameError {
+                offset: offset as u64,
+                error,
+            }))
         }
     }
 }
@@ -235,21 +388,6 @@ impl<'a> DayFileFrames<'a> {
             ..self.stats
         }
     }
-
-    #[cold]
-    fn lose_rest(
-        &mut self,
-        offset: usize,
-        error: ItchError,
-    ) -> Option<Result<&'a [u8], FrameError>> {
-        self.stats.record(&error);
-        self.stats.bytes_unframed += (self.data.len() - offset) as u64;
-        self.pos = self.data.len();
-        Some(Err(FrameError {
-            offset: offset as u64,
-            error,
-        }))
-    }
 }
 
 impl<'a> Iterator for DayFileFrames<'a> {
@@ -267,9 +405,11 @@ impl<'a> Iterator for DayFileFrames<'a> {
                 self.stats.messages += 1;
                 Some(Ok(rest.get(PREFIX_LEN..total).unwrap_or_default()))
             }
-            Step::NeedMore { total } => self.lose_rest(offset, cut_off(rest, total)),
-            Step::Lost { message_type } => {
-                self.lose_rest(offset, ItchError::UnknownType { message_type })
+            // Framing lost: `next_frame` counts it and moves to the end. (Measured: this
+            // inlined path costs 35 instructions per frame of the generated day, a `#[cold]`
+            // method taking `&mut self` 53.)
+            Step::NeedMore { .. } | Step::Lost { .. } => {
+                next_frame(self.data, &mut self.pos, &mut self.stats)
             }
         }
     }

@@ -233,3 +233,163 @@ fn frames_iterator_matches_the_decoding_iterator() {
     assert_eq!(stats.bytes, good_len as u64);
     assert_eq!(frames.next(), None);
 }
+
+#[test]
+fn fold_matches_next_on_a_damaged_day() {
+    // A 20,000-message day with every other prefix zeroed, then damaged in ways each of which
+    // costs exactly one frame (unknown type, length mismatch, bad Buy/Sell Indicator) and a
+    // frame cut off by the end: `for_each` / `fold` (the inlined decode path) must yield the
+    // same items, errors and offsets as `next`, and stop where `next` stops.
+    let mut bytes = day(20_000);
+    zero_every_other_prefix(&mut bytes);
+    // Frames with explicit prefixes after the day: unknown type, a D announced as 20 bytes,
+    // an A with side 'X'.
+    bytes.extend_from_slice(&[0, 3, b'G', 0, 0]);
+    let mut long_d = vec![0, 20, b'D'];
+    long_d.extend_from_slice(&[0; 19]);
+    bytes.extend_from_slice(&long_d);
+    let mut bad_side = vec![0, 36, b'A'];
+    bad_side.extend_from_slice(&[0; 35]);
+    bad_side[2 + 19] = b'X';
+    bytes.extend_from_slice(&bad_side);
+    bytes.extend_from_slice(&[0, 40, b'A', 1, 2]); // cut off by the end
+    let via_next: Vec<_> = DayFileIter::new(&bytes).collect();
+    let via_fold = DayFileIter::new(&bytes).fold(Vec::new(), |mut v, item| {
+        v.push(item);
+        v
+    });
+    assert_eq!(via_fold, via_next);
+    let errors: Vec<&str> = via_next
+        .iter()
+        .filter_map(|item| item.as_ref().err())
+        .map(|e| match e.error {
+            ItchError::UnknownType { .. } => "unknown",
+            ItchError::LengthMismatch { .. } => "length",
+            ItchError::BadField { field, .. } => field,
+            ItchError::Truncated { .. } => "truncated",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(errors, ["unknown", "length", "side", "truncated"]);
+    assert_eq!(via_next.iter().filter(|i| i.is_ok()).count(), 20_000);
+    // A zero prefix with an unknown type ends both paths at the same place.
+    let mut lost = day(1000);
+    let at = lost.len();
+    lost.extend_from_slice(&[0, 0, b'G', 1, 2, 3]);
+    lost.extend_from_slice(&day(1000));
+    let via_next: Vec<_> = DayFileIter::new(&lost).collect();
+    let mut via_fold = Vec::new();
+    DayFileIter::new(&lost).for_each(|item| via_fold.push(item));
+    assert_eq!(via_fold, via_next);
+    assert_eq!(via_next.len(), 1001);
+    assert_eq!(
+        via_next.last().unwrap().as_ref().unwrap_err().offset,
+        at as u64
+    );
+}
+
+#[test]
+fn add_order_and_order_delete_fast_path_edges() {
+    // `fold` decodes Add Order and Order Delete from a 36-byte window that may run into the
+    // next frame, choosing between them without a branch; anything it does not accept goes
+    // to the general decoder. Edge cases: a D followed by an A (the window holds the A's
+    // bytes), a D and an A as the last frame (window shorter than 36 bytes), a bad Buy/Sell
+    // Indicator, a D whose prefix says 36 (the A length), an A whose prefix says 19.
+    let add = |side: u8, reference: u8| {
+        let mut m = vec![b'A', 0, 7, 0xff, 0xff, 0, 0, 0, 0, 1, 2];
+        m.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, reference]);
+        m.push(side);
+        m.extend_from_slice(&[0, 0, 1, 0]);
+        m.extend_from_slice(b"ABCD    ");
+        m.extend_from_slice(&[0, 1, 0x86, 0xa0]);
+        assert_eq!(m.len(), 36);
+        m
+    };
+    let delete = |reference: u8| {
+        let mut m = vec![b'D', 0, 9, 0, 1, 0, 0, 0, 0, 3, 4];
+        m.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, reference]);
+        assert_eq!(m.len(), 19);
+        m
+    };
+    let frame = |prefix: u16, body: &[u8], out: &mut Vec<u8>| {
+        out.extend_from_slice(&prefix.to_be_bytes());
+        out.extend_from_slice(body);
+    };
+    let mut bytes = Vec::new();
+    frame(19, &delete(1), &mut bytes);
+    frame(36, &add(b'S', 2), &mut bytes);
+    frame(36, &add(b'B', 3), &mut bytes);
+    frame(36, &add(b'X', 4), &mut bytes); // bad side
+    let mut long_delete = delete(5);
+    long_delete.resize(36, 0);
+    frame(36, &long_delete, &mut bytes); // length mismatch
+    frame(19, &add(b'B', 6)[..19], &mut bytes); // truncated A
+    frame(36, &add(b'S', 7), &mut bytes);
+    frame(19, &delete(8), &mut bytes); // last frame: window shorter than 36
+    for end in [bytes.len(), bytes.len() - 21] {
+        // Also with the A before the last D as the last frame.
+        let stream = &bytes[..end];
+        let via_next: Vec<_> = DayFileIter::new(stream).collect();
+        let mut via_fold = Vec::new();
+        DayFileIter::new(stream).for_each(|item| via_fold.push(item));
+        assert_eq!(via_fold, via_next);
+        let ok: Vec<(u8, u64)> = via_next
+            .iter()
+            .flatten()
+            .map(|m| match m {
+                ItchMessage::AddOrder(a) => (b'A', a.order_reference_number),
+                ItchMessage::OrderDelete(d) => (b'D', d.order_reference_number),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        let mut expected = vec![(b'D', 1), (b'A', 2), (b'A', 3), (b'A', 7)];
+        if end == bytes.len() {
+            expected.push((b'D', 8));
+        }
+        assert_eq!(ok, expected);
+        let errors: Vec<&ItchError> = via_next
+            .iter()
+            .filter_map(|i| i.as_ref().err())
+            .map(|e| &e.error)
+            .collect();
+        assert!(matches!(
+            errors[..],
+            [
+                ItchError::BadField { value: b'X', .. },
+                ItchError::LengthMismatch {
+                    message_type: b'D',
+                    expected: 19,
+                    actual: 36
+                },
+                ItchError::Truncated {
+                    message_type: b'A',
+                    expected: 36,
+                    actual: 19
+                },
+            ]
+        ));
+    }
+    // Field values through both paths equal the decoder's.
+    let mut one = Vec::new();
+    frame(36, &add(b'S', 9), &mut one);
+    frame(19, &delete(10), &mut one);
+    let mut via_fold = Vec::new();
+    DayFileIter::new(&one).for_each(|item| via_fold.push(item.unwrap()));
+    assert_eq!(via_fold[0], decode(&add(b'S', 9)).unwrap());
+    assert_eq!(via_fold[1], decode(&delete(10)).unwrap());
+    let ItchMessage::AddOrder(a) = via_fold[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            a.header.stock_locate,
+            a.header.tracking_number,
+            a.header.timestamp_ns
+        ),
+        (7, 0xffff, 0x0102)
+    );
+    assert_eq!(
+        (a.side, a.shares.0, a.price.0),
+        (crossbar_model::Side::Sell, 256, 100_000)
+    );
+}

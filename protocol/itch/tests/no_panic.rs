@@ -44,6 +44,13 @@ fn check(bytes: &[u8]) {
     let stats = iter.stats();
     assert_eq!(stats.messages + stats.errors(), items.len() as u64);
     assert_eq!(stats.bytes + stats.bytes_unframed, bytes.len() as u64);
+    // Internal iteration (`DayFileIter::fold`, its own framing and decode path) yields
+    // exactly what `next` yields, errors and offsets included.
+    let folded = DayFileIter::new(bytes).fold(Vec::new(), |mut v, item| {
+        v.push(item);
+        v
+    });
+    assert_eq!(folded, items);
     let mut reader = DayFileReader::new(bytes);
     assert_eq!(reader.by_ref().collect::<Vec<_>>(), items);
     assert_eq!(reader.stats(), stats);
