@@ -5,15 +5,18 @@
 //! the kill switch and venue health.
 //!
 //! Global options: `--addr` (default `http://127.0.0.1:50051`; `host:port` is taken as
-//! `http://host:port`), `--token` or `CROSSBAR_TOKEN` (sent as `authorization: Bearer`),
-//! `--json` (one JSON object per line; without it, aligned tables).
+//! `http://host:port`, or `https://host:port` with TLS options), `--token` or
+//! `CROSSBAR_TOKEN` (sent as `authorization: Bearer`), `--tls-ca`, `--tls-cert`, `--tls-key`,
+//! `--tls-server-name` (or `CROSSBAR_TLS_CA` etc.; TLS and mTLS, [`tls`]), `--json` (one JSON
+//! object per line; without it, aligned tables).
 //!
 //! Prices are typed and printed in dollars with up to 4 decimals (`189.25` is sent as
 //! 1892500 in 1/10,000 $); conversion is exact integer arithmetic ([`price`]).
 //!
 //! Exit status: 0 ok; 1 the server refused the call (stderr:
-//! `crossbarctl: refused: code=<gRPC code> <stable message>`); 2 usage error (clap) or no
-//! connection (`crossbarctl: error: CTL_CONNECT_FAILED ...`).
+//! `crossbarctl: refused: code=<gRPC code> <stable message>`); 2 usage error (clap, bad TLS
+//! options: `CTL_TLS_*`) or no connection (`crossbarctl: error: CTL_CONNECT_FAILED ...`,
+//! which includes a refused TLS handshake).
 //!
 //! Guide: `docs/grpc-api.md`.
 #![forbid(unsafe_code)]
@@ -23,6 +26,7 @@ mod cli;
 mod price;
 mod render;
 mod table;
+mod tls;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -42,6 +46,7 @@ use tonic::{Code, Request, Status};
 
 use crate::cli::{Cli, Command, KillCommand, LimitsCommand};
 use crate::render::Output;
+use crate::tls::TlsArgs;
 
 /// How long to wait for the TCP/HTTP2 connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -59,14 +64,30 @@ enum Failure {
 
 impl From<Status> for Failure {
     fn from(status: Status) -> Self {
-        // UNAVAILABLE without one of the API's codes is the transport, not the server.
-        if status.code() == Code::Unavailable && !status.message().starts_with("API_") {
-            Failure::Connection(format!("CTL_CONNECTION_LOST reason={}", status.message()))
+        // UNAVAILABLE without one of the API's codes, or any status tonic made from a local
+        // transport error (it carries that error as its source; statuses the server sent do
+        // not), is the connection, not the server.
+        let local = std::error::Error::source(&status);
+        let transport = (status.code() == Code::Unavailable || local.is_some())
+            && !status.message().starts_with("API_");
+        if transport {
+            let mut reason = status.message().to_owned();
+            if let Some(source) = local {
+                reason = format!("{reason}: {}", error_chain(source));
+            }
+            Failure::Connection(format!("CTL_CONNECTION_LOST reason={reason}"))
         } else {
             Failure::Refused(status)
         }
     }
 }
+
+/// What a connection lost over TLS most likely means: with TLS 1.3 the server checks the
+/// client certificate after the client's side of the handshake is done, so its refusal
+/// (alert `certificate_required` / `unknown_ca`) arrives as a closed connection on the first
+/// call, and tonic reports only that.
+const TLS_HINT: &str = " (TLS: the server may have refused the client certificate: check \
+                        --tls-cert/--tls-key and that the server's client_ca signed it)";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -101,32 +122,36 @@ fn main() -> ExitCode {
 struct Client {
     channel: Channel,
     token: Option<String>,
+    /// Whether the connection is TLS (https).
+    tls: bool,
 }
 
 impl Client {
-    async fn connect(addr: &str, token: Option<String>) -> Result<Self, Failure> {
-        let url = if addr.contains("://") {
-            addr.to_owned()
-        } else {
-            format!("http://{addr}")
-        };
+    async fn connect(addr: &str, token: Option<String>, tls: &TlsArgs) -> Result<Self, Failure> {
+        let url = tls.url(addr).map_err(Failure::Connection)?;
         let failed = |reason: String| {
             Failure::Connection(format!("CTL_CONNECT_FAILED addr={url} reason={reason}"))
         };
-        let endpoint = Endpoint::from_shared(url.clone())
+        let mut endpoint = Endpoint::from_shared(url.clone())
             .map_err(|e| failed(e.to_string()))?
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(CALL_TIMEOUT);
-        let channel = endpoint.connect().await.map_err(|e| {
-            let mut reason = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(inner) = source {
-                reason = format!("{reason}: {inner}");
-                source = inner.source();
-            }
-            failed(reason)
-        })?;
-        Ok(Self { channel, token })
+        let https = endpoint.uri().scheme_str() == Some("https");
+        if https {
+            let config = tls.client_config().map_err(Failure::Connection)?;
+            endpoint = endpoint
+                .tls_config(config)
+                .map_err(|e| failed(error_chain(&e)))?;
+        }
+        let channel = endpoint
+            .connect()
+            .await
+            .map_err(|e| failed(error_chain(&e)))?;
+        Ok(Self {
+            channel,
+            token,
+            tls: https,
+        })
     }
 
     fn request<T>(&self, message: T) -> Result<Request<T>, Failure> {
@@ -141,9 +166,30 @@ impl Client {
     }
 }
 
+/// `error` and its sources, joined with `: ` (a TLS alert is usually a few sources deep).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut reason = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        reason = format!("{reason}: {inner}");
+        source = inner.source();
+    }
+    reason
+}
+
 async fn run(cli: Cli) -> Result<(), Failure> {
+    let client = Client::connect(&cli.addr, cli.token.clone(), &cli.tls).await?;
+    let tls = client.tls;
+    call(cli, client).await.map_err(|failure| match failure {
+        Failure::Connection(reason) if tls && reason.starts_with("CTL_CONNECTION_LOST") => {
+            Failure::Connection(reason + TLS_HINT)
+        }
+        other => other,
+    })
+}
+
+async fn call(cli: Cli, client: Client) -> Result<(), Failure> {
     let out = Output { json: cli.json };
-    let client = Client::connect(&cli.addr, cli.token.clone()).await?;
     let channel = client.channel.clone();
     match cli.command {
         Command::Positions { symbol } => {

@@ -1,6 +1,7 @@
 //! The `[api]` configuration: listen address, bearer tokens, read access, stream and list
-//! sizes. Loaded with `crossbar_runtime::load_config` as part of the aggregator's file
-//! (`deny_unknown_fields`, every key defaulted).
+//! sizes, and `[api.tls]` (TLS / mTLS, [`crate::tls`]). Loaded with
+//! `crossbar_runtime::load_config` as part of the aggregator's file (`deny_unknown_fields`,
+//! every key defaulted).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::tls::TlsConfig;
 
 /// Longest accepted bearer token, bytes. Longer lines in a token file are refused at start.
 pub const TOKEN_LEN_MAX: usize = 512;
@@ -36,6 +38,9 @@ pub struct ApiConfig {
     /// stream stops reading the backend's broadcast; once the broadcast (its capacity is the
     /// backend's) has moved on past it, the stream ends with DATA_LOSS `API_STREAM_LAGGED`.
     pub stream_buffer: usize,
+    /// `[api.tls]`: serve TLS, and with a client CA, accept client certificates (mTLS) as
+    /// authentication. None (the section absent): plaintext HTTP/2.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for ApiConfig {
@@ -47,6 +52,7 @@ impl Default for ApiConfig {
             allow_unauthenticated_reads: false,
             list_max: 1000,
             stream_buffer: 1024,
+            tls: None,
         }
     }
 }
@@ -57,7 +63,8 @@ impl ApiConfig {
     /// # Errors
     /// [`ApiError::TokenFile`] when the file cannot be read; [`ApiError::BadToken`] for a
     /// token of the wrong length or with non-printable characters; [`ApiError::NoTokens`]
-    /// when there is none at all (mutating calls could never succeed).
+    /// when there is none at all and client certificates are off (mutating calls could never
+    /// succeed). With `[api.tls]` accepting client certificates the list may be empty.
     pub fn load_tokens(&self) -> Result<Vec<String>, ApiError> {
         let mut tokens = Vec::with_capacity(self.tokens.len());
         for (index, token) in self.tokens.iter().enumerate() {
@@ -67,7 +74,11 @@ impl ApiConfig {
         if let Some(path) = &self.token_file {
             tokens.extend(read_token_file(path)?);
         }
-        if tokens.is_empty() {
+        let client_certs = self
+            .tls
+            .as_ref()
+            .is_some_and(TlsConfig::client_certs_enabled);
+        if tokens.is_empty() && !client_certs {
             return Err(ApiError::NoTokens);
         }
         Ok(tokens)
@@ -186,5 +197,46 @@ mod tests {
             spaced.load_tokens(),
             Err(ApiError::BadToken { .. })
         ));
+    }
+
+    #[test]
+    fn tls_section_loads_with_defaults_and_refuses_unknown_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("api.toml");
+        std::fs::write(
+            &file,
+            "[tls]\ncert = \"/etc/api.pem\"\nkey = \"/etc/api.key\"\nclient_ca = \"/etc/ca.pem\"\n",
+        )
+        .unwrap();
+        let config: ApiConfig = crossbar_runtime::load_config(Some(&file)).unwrap();
+        let tls = config.tls.as_ref().unwrap();
+        assert_eq!(
+            tls.client_auth,
+            crate::ClientAuth::Required,
+            "secure default"
+        );
+        assert_eq!(tls.handshake_timeout_ms, 10_000);
+        assert_eq!(tls.client_ca.as_deref(), Some(Path::new("/etc/ca.pem")));
+        // Client certificates can replace tokens: no NoTokens error.
+        assert!(config.load_tokens().unwrap().is_empty());
+
+        std::fs::write(
+            &file,
+            "[tls]\ncert = \"a\"\nkey = \"b\"\nclient_auth = \"maybe\"\n",
+        )
+        .unwrap();
+        let err = crossbar_runtime::load_config::<ApiConfig>(Some(&file)).unwrap_err();
+        assert!(err.to_string().contains("maybe"), "{err}");
+        std::fs::write(&file, "[tls]\ncert = \"a\"\n").unwrap();
+        let err = crossbar_runtime::load_config::<ApiConfig>(Some(&file)).unwrap_err();
+        assert!(err.to_string().contains("key"), "{err}");
+
+        std::fs::write(
+            &file,
+            "tokens = []\n[tls]\ncert = \"a\"\nkey = \"b\"\nclient_auth = \"off\"\n",
+        )
+        .unwrap();
+        let server_only: ApiConfig = crossbar_runtime::load_config(Some(&file)).unwrap();
+        assert!(matches!(server_only.load_tokens(), Err(ApiError::NoTokens)));
     }
 }

@@ -7,8 +7,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApiError {
-    /// No bearer token is configured, so no mutating call could ever be accepted.
-    #[error("API_CONFIG_NO_TOKENS reason=set api.tokens or api.token_file")]
+    /// No bearer token is configured and client certificates are off, so no mutating call
+    /// could ever be accepted.
+    #[error(
+        "API_CONFIG_NO_TOKENS reason=set api.tokens or api.token_file, or [api.tls] with client_ca"
+    )]
     NoTokens,
     /// A configured token is unusable.
     #[error("API_CONFIG_BAD_TOKEN place={place} reason={reason}")]
@@ -24,6 +27,14 @@ pub enum ApiError {
         /// The configured `api.token_file`.
         path: PathBuf,
         /// The I/O error.
+        reason: String,
+    },
+    /// An `[api.tls]` file is unreadable or unusable, or the section is inconsistent.
+    #[error("API_CONFIG_TLS path={path} reason={reason}")]
+    Tls {
+        /// The offending file (`api.tls.cert`, `key`, `client_ca`), or the missing key's name.
+        path: PathBuf,
+        /// What is wrong with it.
         reason: String,
     },
     /// The listen address cannot be bound.

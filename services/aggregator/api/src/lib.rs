@@ -6,8 +6,9 @@
 //!
 //! The server does three things and nothing else:
 //!
-//! 1. **authenticates** each call ([`auth`]): mutating calls need a configured bearer token,
-//!    reads need one unless configured otherwise; failures are `UNAUTHENTICATED`;
+//! 1. **authenticates** each call ([`auth`]): mutating calls need a configured bearer token
+//!    or a client certificate verified by the TLS handshake ([`tls`], `[api.tls]`), reads
+//!    need one unless configured otherwise; failures are `UNAUTHENTICATED`;
 //! 2. **validates** each request ([`validate`]): a bad field is `INVALID_ARGUMENT` naming it,
 //!    and the backend is not called;
 //! 3. **forwards** the checked request ([`Valid`]) to a [`Backend`], the order core's seam,
@@ -28,6 +29,7 @@ mod config;
 mod error;
 mod server;
 pub mod status;
+pub mod tls;
 pub mod validate;
 
 /// Generated from `schemas/crossbar.proto` (package `crossbar.v1`) by tonic-prost-build: the
@@ -38,9 +40,10 @@ pub mod proto {
     tonic::include_proto!("crossbar.v1");
 }
 
-pub use auth::{Access, Authenticator};
+pub use auth::{Access, Authenticator, Caller};
 pub use backend::{Backend, BackendError};
 pub use config::{ApiConfig, TOKEN_LEN_MAX, TOKEN_LEN_MIN};
 pub use error::ApiError;
 pub use server::{bind, serve, BoundApi};
+pub use tls::{ClientAuth, TlsConfig};
 pub use validate::{FieldError, Valid};

@@ -17,6 +17,7 @@ use crossbar_runtime::CounterSet;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::ServerTlsConfig;
 use tonic::{Request, Status};
 
 use crate::auth::{Access, Authenticator};
@@ -28,6 +29,7 @@ use crate::proto::limits_server::LimitsServer;
 use crate::proto::orders_server::OrdersServer;
 use crate::proto::positions_server::PositionsServer;
 use crate::proto::venues_server::VenuesServer;
+use crate::tls::ClientAuth;
 use counters::ApiCounters;
 
 /// A bound, not yet serving, API listener: lets the caller learn the port (`api.addr` with
@@ -37,19 +39,33 @@ pub struct BoundApi {
     listener: TcpListener,
     local_addr: SocketAddr,
     auth: Authenticator,
+    tls: Option<ServerTlsConfig>,
+    /// For the log line: `off`, `server`, `optional-client-certs`, `required-client-certs`.
+    tls_mode: &'static str,
     list_max: u32,
     stream_buffer: usize,
     counter_set: CounterSet,
     counters: ApiCounters,
 }
 
-/// Loads the tokens and binds `config.addr`.
+/// Loads the tokens and `[api.tls]` files, then binds `config.addr`.
 ///
 /// # Errors
 /// [`ApiError::NoTokens`], [`ApiError::BadToken`], [`ApiError::TokenFile`] from the token
-/// configuration; [`ApiError::Bind`] when the address cannot be bound.
+/// configuration; [`ApiError::Tls`] naming the bad `[api.tls]` file; [`ApiError::Bind`] when
+/// the address cannot be bound.
 pub async fn bind(config: &ApiConfig) -> Result<BoundApi, ApiError> {
     let tokens = config.load_tokens()?;
+    let tls = config.tls.as_ref().map(|tls| tls.load()).transpose()?;
+    let client_certs = tls.as_ref().is_some_and(|tls| tls.client_certs);
+    let tls_mode = match &config.tls {
+        None => "off",
+        Some(tls) => match tls.client_auth {
+            ClientAuth::Off => "server",
+            ClientAuth::Optional => "optional-client-certs",
+            ClientAuth::Required => "required-client-certs",
+        },
+    };
     let bind_error = |e: std::io::Error| ApiError::Bind {
         addr: config.addr,
         reason: e.to_string(),
@@ -61,7 +77,10 @@ pub async fn bind(config: &ApiConfig) -> Result<BoundApi, ApiError> {
     Ok(BoundApi {
         listener,
         local_addr,
-        auth: Authenticator::new(tokens, config.allow_unauthenticated_reads),
+        auth: Authenticator::new(tokens, config.allow_unauthenticated_reads)
+            .with_client_certificates(client_certs),
+        tls: tls.map(|tls| tls.server),
+        tls_mode,
         list_max: config.list_max.max(1),
         stream_buffer: config.stream_buffer.max(1),
         counter_set,
@@ -97,7 +116,8 @@ impl BoundApi {
     }
 
     /// Serves every crossbar.v1 service until `shutdown` completes. Logs
-    /// `API_LISTENING addr=<addr>` (tracing, info) once serving.
+    /// `API_LISTENING addr=<addr> tls=<off|server|optional-client-certs|required-client-certs>`
+    /// (tracing, info) once serving.
     ///
     /// # Errors
     /// [`ApiError::Serve`] when the transport fails.
@@ -120,8 +140,19 @@ impl BoundApi {
             // Ends every open stream, so graceful shutdown does not wait on them forever.
             let _ = stop_tx.send(true);
         };
-        tracing::info!("API_LISTENING addr={}", self.local_addr);
-        tonic::transport::Server::builder()
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = self.tls {
+            // Checked in `bind` (TlsConfig::load), so this does not fail in practice.
+            server = server
+                .tls_config(tls)
+                .map_err(|e| ApiError::Serve(format!("TLS setup: {e}")))?;
+        }
+        tracing::info!(
+            "API_LISTENING addr={} tls={}",
+            self.local_addr,
+            self.tls_mode
+        );
+        server
             .add_service(PositionsServer::new(api.clone()))
             .add_service(OrdersServer::new(api.clone()))
             .add_service(LimitsServer::new(api.clone()))
@@ -157,15 +188,32 @@ impl<B> Clone for Api<B> {
 }
 
 impl<B: Backend> Api<B> {
-    /// Counts the call and checks its token.
+    /// Counts the call and authenticates it (token or verified client certificate). An
+    /// admitted mutating call logs `API_AUTHENTICATED client=<caller> call=<request type>`.
     fn admit<T>(&self, request: &Request<T>, access: Access) -> Result<(), Status> {
         self.counters.calls.increment();
-        self.auth
-            .check(request.metadata(), access)
-            .inspect_err(|status| {
+        let peer_certs = request.peer_certs();
+        match self.auth.check(
+            request.metadata(),
+            peer_certs.as_deref().map(Vec::as_slice),
+            access,
+        ) {
+            Ok(caller) => {
+                if access == Access::Mutate {
+                    tracing::info!(
+                        remote = ?request.remote_addr(),
+                        "API_AUTHENTICATED client={caller} call={}",
+                        call_name::<T>()
+                    );
+                }
+                Ok(())
+            }
+            Err(status) => {
                 self.counters.unauthenticated.increment();
                 tracing::warn!(remote = ?request.remote_addr(), "{}", status.message());
-            })
+                Err(status)
+            }
+        }
     }
 
     /// Maps a validation failure to INVALID_ARGUMENT, counted and logged.
@@ -184,4 +232,10 @@ impl<B: Backend> Api<B> {
         tracing::warn!("{error}");
         crate::status::from_backend(error)
     }
+}
+
+/// The request message's name (`SubmitParentRequest`), for log lines.
+fn call_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    full.rsplit("::").next().unwrap_or(full)
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod memory_backend;
+pub mod pki;
 
 use std::sync::Arc;
 
