@@ -232,6 +232,14 @@ fn without_the_aggregator_every_gateway_cancels_and_refuses() {
     drop(transport);
     let _ = std::fs::remove_dir_all(aeron);
 
+    // Meanwhile another venue's gateway loses its disk: killed, restarted on an EMPTY journal
+    // (no credit, no grant sequence). Only the absolute CreditSlice the restarted aggregator
+    // sends after its resync gives it back its whole slice (no delta grant is re-sent).
+    let fresh = VENUES.iter().position(|v| v.name != venue).unwrap();
+    platform.kill_gateway(fresh);
+    let ready_fresh = platform.restart_gateway_fresh(fresh);
+    assert!(ready_fresh.starts_with("GATEWAY_READY"), "{ready_fresh}");
+
     // The aggregator restarts on its journal, where the child is still working. It asks every
     // gateway to replay its execution stream from the last message it applied; the gateway
     // answers from its journal, so the Canceled it never received arrives now, and the parent
@@ -280,6 +288,48 @@ fn without_the_aggregator_every_gateway_cancels_and_refuses() {
             Err(format!("{p}"))
         }
     });
+    // The fresh gateway trades on the slice it was stated, and the restarted aggregator sees
+    // every venue's offer (each gateway re-published its books as full refreshes when the
+    // aggregator asked it to resync): an IOC sweep of the three 500-share offers fills 1,500.
+    let sweep = platform.submit(&[
+        "--symbol",
+        SYMBOL,
+        "--side",
+        "buy",
+        "--qty",
+        "1500",
+        "--price",
+        &dollars(ASK),
+        "--type",
+        "limit",
+        "--tif",
+        "ioc",
+        "--strategy",
+        "sweep",
+        "--client-order-id",
+        "sweep-after-fresh",
+    ]);
+    let sweep = sweep["parent_order_id"].as_u64().unwrap();
+    let swept = wait_until("the sweep finished", || {
+        let p = platform.parent(sweep)?;
+        if p["state"] == "filled" || p["state"] == "canceled" {
+            Ok(p)
+        } else {
+            Err(p.to_string())
+        }
+    });
+    assert_eq!(swept["state"], "filled", "{swept}");
+    assert_eq!(swept["cum_qty"], 1500, "{swept}");
+    let fresh_name = VENUES[fresh].name;
+    assert!(
+        swept["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["venue"] == fresh_name && c["cum_qty"] == 500),
+        "{swept}"
+    );
+
     // The aggregator's journal holds the resync requests; the gateway's replay went out once.
     let life = platform.order_life(child);
     assert_eq!(
@@ -309,6 +359,9 @@ fn without_the_aggregator_every_gateway_cancels_and_refuses() {
     );
     for c in &counters {
         assert!(c["exec.replay_completes"] >= 1, "{c:?}");
+        assert!(c["centre.credit_slices"] >= 1, "{c:?}");
+        assert_eq!(c["centre.credit_slices_ignored"], 0, "{c:?}");
     }
+
     eprintln!("working order canceled {canceled_after:?} after the aggregator's SIGKILL");
 }

@@ -705,6 +705,20 @@ impl Platform {
         recovered
     }
 
+    /// Starts gateway `index` again (after a kill) on an EMPTY journal directory, as a host
+    /// that lost its disk: everything it had journaled is deleted first. Returns its
+    /// `GATEWAY_READY` line.
+    pub fn restart_gateway_fresh(&mut self, index: usize) -> String {
+        assert!(self.gateways[index].is_none(), "the gateway is running");
+        let journal = self.journal(&format!("gw-{}", VENUES[index].file));
+        std::fs::remove_dir_all(&journal).expect("remove the gateway journal");
+        std::fs::create_dir_all(&journal).expect("empty gateway journal");
+        let mut process = start_gateway_process(VENUES[index], &self.plans[index]);
+        let ready = process.wait_for_line("GATEWAY_READY", DEADLINE);
+        self.gateways[index] = Some(process);
+        ready
+    }
+
     /// SIGTERMs every process (simulators, gateways, aggregator last: it owns the IPC
     /// driver) and checks each exits 0; returns the gateways' `GATEWAY_COUNTERS`.
     pub fn stop(self) -> Vec<std::collections::BTreeMap<String, u64>> {

@@ -24,6 +24,9 @@ pub struct Cli {
     /// One JSON object per line instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// TLS / mTLS options.
+    #[command(flatten)]
+    pub tls: crate::tls::TlsArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -202,27 +205,54 @@ impl SubmitArgs {
     }
 }
 
-/// `limits set` options: every limit of one instrument.
+/// `limits set` options: every limit of one instrument (`--symbol` with the five limits the
+/// gateways enforce, optionally its gross / net exposure limits and credit budget), and/or the
+/// cross-instrument totals. Absent optional values stay as they are.
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("change")
+        .required(true)
+        .multiple(true)
+        .args(["symbol", "max_gross_notional_total", "max_net_notional_total"])
+))]
 pub struct SetLimitsArgs {
-    /// Instrument symbol.
-    #[arg(long)]
-    symbol: String,
+    /// Instrument symbol (then the five per-instrument limits below are required).
+    #[arg(
+        long,
+        requires_all = ["max_order_qty", "max_order_notional", "max_position", "collar_bps", "max_orders_per_second"]
+    )]
+    symbol: Option<String>,
     /// Largest order, shares.
-    #[arg(long)]
-    max_order_qty: u32,
+    #[arg(long, requires = "symbol")]
+    max_order_qty: Option<u32>,
     /// Largest order notional, dollars (at most 4 decimals).
-    #[arg(long, value_parser = price::parse, allow_negative_numbers = true)]
-    max_order_notional: i64,
+    #[arg(long, value_parser = price::parse, allow_negative_numbers = true, requires = "symbol")]
+    max_order_notional: Option<i64>,
     /// Largest absolute position, shares.
-    #[arg(long, allow_negative_numbers = true)]
-    max_position: i64,
+    #[arg(long, allow_negative_numbers = true, requires = "symbol")]
+    max_position: Option<i64>,
     /// Price collar, basis points.
-    #[arg(long)]
-    collar_bps: u32,
+    #[arg(long, requires = "symbol")]
+    collar_bps: Option<u32>,
     /// Orders per second.
-    #[arg(long)]
-    max_orders_per_second: u32,
+    #[arg(long, requires = "symbol")]
+    max_orders_per_second: Option<u32>,
+    /// Largest gross exposure of the instrument, dollars (unchanged when absent).
+    #[arg(long, value_parser = price::parse, allow_negative_numbers = true, requires = "symbol")]
+    max_gross_notional: Option<i64>,
+    /// Largest absolute net exposure of the instrument, dollars (unchanged when absent).
+    #[arg(long, value_parser = price::parse, allow_negative_numbers = true, requires = "symbol")]
+    max_net_notional: Option<i64>,
+    /// Credit budget of the instrument shared out to the gateways, dollars (unchanged when
+    /// absent; raising it grants the new room at once, lowering it revokes nothing).
+    #[arg(long, value_parser = price::parse, allow_negative_numbers = true, requires = "symbol")]
+    credit_notional: Option<i64>,
+    /// Largest gross exposure over all instruments, dollars (unchanged when absent).
+    #[arg(long, value_parser = price::parse, allow_negative_numbers = true)]
+    max_gross_notional_total: Option<i64>,
+    /// Largest absolute net exposure over all instruments, dollars (unchanged when absent).
+    #[arg(long, value_parser = price::parse, allow_negative_numbers = true)]
+    max_net_notional_total: Option<i64>,
     /// Apply only if the current limits version is this (0 = unconditionally).
     #[arg(long, default_value_t = 0)]
     expected_version: u64,
@@ -231,16 +261,26 @@ pub struct SetLimitsArgs {
 impl SetLimitsArgs {
     /// The request these options describe.
     pub fn into_request(self) -> SetLimitsRequest {
-        SetLimitsRequest {
-            instruments: vec![InstrumentLimits {
-                instrument_symbol: self.symbol,
-                max_order_qty: self.max_order_qty,
-                max_order_notional: self.max_order_notional,
-                max_position: self.max_position,
-                price_collar_bps: self.collar_bps,
-                max_orders_per_second: self.max_orders_per_second,
+        // clap guarantees every per-instrument limit is present with --symbol.
+        let instruments = match self.symbol {
+            Some(symbol) => vec![InstrumentLimits {
+                instrument_symbol: symbol,
+                max_order_qty: self.max_order_qty.unwrap_or_default(),
+                max_order_notional: self.max_order_notional.unwrap_or_default(),
+                max_position: self.max_position.unwrap_or_default(),
+                price_collar_bps: self.collar_bps.unwrap_or_default(),
+                max_orders_per_second: self.max_orders_per_second.unwrap_or_default(),
+                max_gross_notional: self.max_gross_notional,
+                max_net_notional: self.max_net_notional,
+                credit_notional: self.credit_notional,
             }],
+            None => Vec::new(),
+        };
+        SetLimitsRequest {
+            instruments,
             expected_version: self.expected_version,
+            max_gross_notional_total: self.max_gross_notional_total,
+            max_net_notional_total: self.max_net_notional_total,
         }
     }
 }

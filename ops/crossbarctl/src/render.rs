@@ -120,7 +120,8 @@ impl Output {
         print!("{}", children.render());
     }
 
-    /// Limits: one object/row per instrument; objects carry the version.
+    /// Limits: one object/row per instrument; objects carry the version and the
+    /// cross-instrument totals, the table has them on its first line.
     pub fn limits(&self, limits: &LimitsSnapshot) {
         let mut table = Table::new(&[
             ("SYMBOL", Align::Left),
@@ -129,7 +130,11 @@ impl Output {
             ("MAX_POSITION", Align::Right),
             ("COLLAR_BPS", Align::Right),
             ("MAX_ORDERS_PER_SEC", Align::Right),
+            ("MAX_GROSS_NOTIONAL", Align::Right),
+            ("MAX_NET_NOTIONAL", Align::Right),
+            ("CREDIT_NOTIONAL", Align::Right),
         ]);
+        let optional = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), price::format);
         for l in &limits.instruments {
             table.row(vec![
                 l.instrument_symbol.clone(),
@@ -138,15 +143,23 @@ impl Output {
                 l.max_position.to_string(),
                 l.price_collar_bps.to_string(),
                 l.max_orders_per_second.to_string(),
+                optional(l.max_gross_notional),
+                optional(l.max_net_notional),
+                optional(l.credit_notional),
             ]);
         }
         if !self.json {
-            println!("limits version {}", limits.version);
+            println!(
+                "limits version {} max_gross_notional_total {} max_net_notional_total {}",
+                limits.version,
+                price::format(limits.max_gross_notional_total),
+                price::format(limits.max_net_notional_total)
+            );
         }
         let objects = limits
             .instruments
             .iter()
-            .map(|l| limits_json(l, limits.version))
+            .map(|l| limits_json(l, limits))
             .collect();
         self.emit(objects, table, "no limits");
     }
@@ -327,15 +340,20 @@ fn position_json(p: &Position, sequence: u64) -> Value {
     })
 }
 
-fn limits_json(l: &InstrumentLimits, version: u64) -> Value {
+fn limits_json(l: &InstrumentLimits, limits: &LimitsSnapshot) -> Value {
     json!({
-        "version": version,
+        "version": limits.version,
         "instrument_symbol": l.instrument_symbol,
         "max_order_qty": l.max_order_qty,
         "max_order_notional": price::format(l.max_order_notional),
         "max_position": l.max_position,
         "price_collar_bps": l.price_collar_bps,
         "max_orders_per_second": l.max_orders_per_second,
+        "max_gross_notional": l.max_gross_notional.map(price::format),
+        "max_net_notional": l.max_net_notional.map(price::format),
+        "credit_notional": l.credit_notional.map(price::format),
+        "max_gross_notional_total": price::format(limits.max_gross_notional_total),
+        "max_net_notional_total": price::format(limits.max_net_notional_total),
     })
 }
 

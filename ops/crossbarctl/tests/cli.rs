@@ -179,7 +179,13 @@ async fn positions_limits_kill_and_venues() {
     assert_eq!(positions[0]["notional_bought"], "5677.5000");
 
     let limits = ok(&server, &["limits"]).await;
-    assert!(limits.starts_with("limits version 1\nSYMBOL"), "{limits}");
+    assert!(
+        limits.starts_with(
+            "limits version 1 max_gross_notional_total 60000000.0000 \
+             max_net_notional_total 30000000.0000\nSYMBOL"
+        ),
+        "{limits}"
+    );
     let set = json_lines(
         &ok(
             &server,
@@ -381,4 +387,114 @@ async fn exit_codes_refused_usage_and_connection() {
     );
     let bad_addr = ctl("http://[not an address", Some(TOKEN), &["venues"]).await;
     assert_eq!(bad_addr.code, 2, "{}", bad_addr.stderr);
+}
+
+/// `limits` shows and `limits set` sets the gross / net exposure limits, the credit budget
+/// and the totals (dollars in, exact 4-decimal strings out); totals alone are a change;
+/// negative values are refused by the server (exit 1, the field named) and per-instrument
+/// flags without --symbol, or no change at all, are usage errors (exit 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_gross_net_credit_and_totals() {
+    let server = start(config(false), MemoryBackend::roomy()).await;
+    let table = ok(&server, &["limits"]).await;
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[1].contains("MAX_GROSS_NOTIONAL")
+            && lines[1].contains("MAX_NET_NOTIONAL")
+            && lines[1].ends_with("CREDIT_NOTIONAL"),
+        "{table}"
+    );
+    let cells: Vec<&str> = lines[2].split_whitespace().collect();
+    assert_eq!(
+        (cells[0], &cells[6..]),
+        (
+            "AAPL",
+            &["20000000.0000", "10000000.0000", "30000000.0000"][..]
+        ),
+        "{table}"
+    );
+    let set = json_lines(
+        &ok(
+            &server,
+            &[
+                "--json",
+                "limits",
+                "set",
+                "--symbol",
+                "AAPL",
+                "--max-order-qty",
+                "500",
+                "--max-order-notional",
+                "250000",
+                "--max-position",
+                "2000",
+                "--collar-bps",
+                "300",
+                "--max-orders-per-second",
+                "20",
+                "--max-gross-notional",
+                "1000000.25",
+                "--max-net-notional",
+                "0",
+                "--credit-notional",
+                "750000",
+                "--max-gross-notional-total",
+                "5000000",
+            ],
+        )
+        .await,
+    );
+    let aapl = set
+        .iter()
+        .find(|l| l["instrument_symbol"] == "AAPL")
+        .unwrap();
+    assert_eq!(aapl["version"], 2);
+    assert_eq!(aapl["max_gross_notional"], "1000000.2500");
+    assert_eq!(aapl["max_net_notional"], "0.0000");
+    assert_eq!(aapl["credit_notional"], "750000.0000");
+    assert_eq!(aapl["max_gross_notional_total"], "5000000.0000");
+    assert_eq!(aapl["max_net_notional_total"], "30000000.0000");
+    // Totals alone.
+    let set = json_lines(
+        &ok(
+            &server,
+            &[
+                "--json",
+                "limits",
+                "set",
+                "--max-net-notional-total",
+                "12.5",
+            ],
+        )
+        .await,
+    );
+    assert!(set
+        .iter()
+        .all(|l| l["version"] == 3 && l["max_net_notional_total"] == "12.5000"));
+    let got = json_lines(&ok(&server, &["--json", "limits", "get", "--symbol", "AAPL"]).await);
+    assert_eq!(got[0]["credit_notional"], "750000.0000");
+    assert_eq!(got[0]["max_gross_notional_total"], "5000000.0000");
+
+    let refused = ctl(
+        &server.url(),
+        Some(TOKEN),
+        &["limits", "set", "--max-gross-notional-total", "-1"],
+    )
+    .await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("field=max_gross_notional_total"),
+        "{}",
+        refused.stderr
+    );
+    for args in [
+        &["limits", "set"][..],
+        &["limits", "set", "--credit-notional", "5"][..],
+        &["limits", "set", "--symbol", "AAPL", "--max-order-qty", "5"][..],
+    ] {
+        let usage = ctl(&server.url(), Some(TOKEN), args).await;
+        assert_eq!(usage.code, 2, "{args:?}: {}", usage.stderr);
+    }
+    assert_eq!(server.backend.limits_version(), 3);
+    server.stop().await.unwrap();
 }

@@ -290,6 +290,46 @@ pub fn fields(message: &Message) -> Vec<(&'static str, Field)> {
             ("replayed", U(m.replayed)),
             ("timestampNs", U(m.timestamp_ns)),
         ],
+        Message::LimitsState(m) => vec![
+            ("timestampNs", U(m.timestamp_ns)),
+            ("version", U(m.version)),
+            (
+                "maxGrossNotionalTotal",
+                Px(Price(m.max_gross_notional_total)),
+            ),
+            ("maxNetNotionalTotal", Px(Price(m.max_net_notional_total))),
+            (
+                "limits",
+                Field::Group(
+                    m.limits
+                        .iter()
+                        .map(|l| {
+                            vec![
+                                ("instrumentId", U(l.instrument_id.0.into())),
+                                ("maxOrderQty", U(l.max_order_qty.0.into())),
+                                ("maxOrderNotional", Px(Price(l.max_order_notional))),
+                                ("maxPosition", I(l.max_position)),
+                                ("priceCollarBps", U(l.price_collar_bps.into())),
+                                ("maxOrdersPerSecond", U(l.max_orders_per_second.into())),
+                                ("maxGrossNotional", Px(Price(l.max_gross_notional))),
+                                ("maxNetNotional", Px(Price(l.max_net_notional))),
+                                ("creditNotional", Px(Price(l.credit_notional))),
+                            ]
+                        })
+                        .collect(),
+                ),
+            ),
+        ],
+        Message::CreditSlice(m) => vec![
+            ("gatewayId", U(m.gateway_id.0.into())),
+            ("instrumentId", U(m.instrument_id.0.into())),
+            ("grantSequence", U(m.grant_sequence)),
+            ("buyQty", U(m.buy_qty)),
+            ("sellQty", U(m.sell_qty)),
+            ("notional", Px(Price(m.notional))),
+            ("throughStreamSequence", U(m.through_stream_sequence)),
+            ("timestampNs", U(m.timestamp_ns)),
+        ],
     }
 }
 

@@ -255,6 +255,8 @@ pub enum MessageView<'a> {
     KillSwitch(g::KillSwitchDecoder<'a>),
     ExecutionReplayRequest(g::ExecutionReplayRequestDecoder<'a>),
     ExecutionReplayComplete(g::ExecutionReplayCompleteDecoder<'a>),
+    LimitsState(g::LimitsStateDecoder<'a>),
+    CreditSlice(g::CreditSliceDecoder<'a>),
 }
 
 macro_rules! wrap {
@@ -376,6 +378,20 @@ pub fn decode_view(buf: &[u8]) -> Result<MessageView<'_>, DecodeError> {
             let d = wrap!(buf, header, ExecutionReplayCompleteDecoder);
             (MessageView::ExecutionReplayComplete(d), root_end)
         }
+        MessageKind::LimitsState => {
+            let d = wrap!(buf, header, LimitsStateDecoder);
+            let end = check_group(
+                buf,
+                root_end,
+                "limits",
+                g::LimitsStateLimitsDecoder::ENTRY_BLOCK_LENGTH,
+            )?;
+            (MessageView::LimitsState(d), end)
+        }
+        MessageKind::CreditSlice => {
+            let d = wrap!(buf, header, CreditSliceDecoder);
+            (MessageView::CreditSlice(d), root_end)
+        }
     };
     if end != buf.len() && !(header.version > SCHEMA_VERSION && end < buf.len()) {
         return Err(DecodeError::TrailingBytes {
@@ -426,6 +442,8 @@ impl MessageView<'_> {
             MessageView::KillSwitch(_) => MessageKind::KillSwitch,
             MessageView::ExecutionReplayRequest(_) => MessageKind::ExecutionReplayRequest,
             MessageView::ExecutionReplayComplete(_) => MessageKind::ExecutionReplayComplete,
+            MessageView::LimitsState(_) => MessageKind::LimitsState,
+            MessageView::CreditSlice(_) => MessageKind::CreditSlice,
         }
     }
 
@@ -511,6 +529,17 @@ impl MessageView<'_> {
                 timestamp_ns: d.timestamp_ns(),
             }),
             MessageView::RiskLimits(d) => Message::RiskLimits(risk_limits(d)?),
+            MessageView::LimitsState(d) => Message::LimitsState(limits_state(d)?),
+            MessageView::CreditSlice(d) => Message::CreditSlice(CreditSlice {
+                gateway_id: GatewayId(d.gateway_id()),
+                instrument_id: InstrumentId(d.instrument_id()),
+                grant_sequence: d.grant_sequence(),
+                buy_qty: d.buy_qty(),
+                sell_qty: d.sell_qty(),
+                notional: d.notional(),
+                through_stream_sequence: d.through_stream_sequence(),
+                timestamp_ns: d.timestamp_ns(),
+            }),
             MessageView::KillSwitch(d) => {
                 let (active, scope, allow_risk_reducing) = kill_switch_enums(d)?;
                 Message::KillSwitch(KillSwitch {
@@ -603,6 +632,32 @@ fn risk_limits(d: &g::RiskLimitsDecoder<'_>) -> Result<RiskLimits, DecodeError> 
                 max_position: e.max_position(),
                 price_collar_bps: e.price_collar_bps(),
                 max_orders_per_second: e.max_orders_per_second(),
+            })
+            .collect(),
+    })
+}
+
+fn limits_state(d: &g::LimitsStateDecoder<'_>) -> Result<LimitsState, DecodeError> {
+    let limits = d.limits().map_err(|detail| DecodeError::Codec {
+        template_id: MessageKind::LimitsState.template_id(),
+        detail,
+    })?;
+    Ok(LimitsState {
+        timestamp_ns: d.timestamp_ns(),
+        version: d.version(),
+        max_gross_notional_total: d.max_gross_notional_total(),
+        max_net_notional_total: d.max_net_notional_total(),
+        limits: limits
+            .map(|e| CentreInstrumentLimit {
+                instrument_id: InstrumentId(e.instrument_id()),
+                max_order_qty: Qty(e.max_order_qty()),
+                max_order_notional: e.max_order_notional(),
+                max_position: e.max_position(),
+                price_collar_bps: e.price_collar_bps(),
+                max_orders_per_second: e.max_orders_per_second(),
+                max_gross_notional: e.max_gross_notional(),
+                max_net_notional: e.max_net_notional(),
+                credit_notional: e.credit_notional(),
             })
             .collect(),
     })

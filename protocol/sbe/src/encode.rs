@@ -63,6 +63,8 @@ pub const fn block_length(kind: MessageKind) -> usize {
         MessageKind::KillSwitch => g::KillSwitchEncoder::BLOCK_LENGTH,
         MessageKind::ExecutionReplayRequest => g::ExecutionReplayRequestEncoder::BLOCK_LENGTH,
         MessageKind::ExecutionReplayComplete => g::ExecutionReplayCompleteEncoder::BLOCK_LENGTH,
+        MessageKind::LimitsState => g::LimitsStateEncoder::BLOCK_LENGTH,
+        MessageKind::CreditSlice => g::CreditSliceEncoder::BLOCK_LENGTH,
     }
 }
 
@@ -83,6 +85,11 @@ impl Message {
                 "limits",
                 m.limits.len(),
                 g::RiskLimitsLimitsEncoder::ENTRY_BLOCK_LENGTH,
+            )?,
+            Message::LimitsState(m) => group_len(
+                "limits",
+                m.limits.len(),
+                g::LimitsStateLimitsEncoder::ENTRY_BLOCK_LENGTH,
             )?,
             Message::ExecutionReport(m) => var_len("text", &m.text)?,
             Message::OrderReject(m) => var_len("text", &m.text)?,
@@ -311,6 +318,19 @@ fn encode_unchecked_values(msg: &Message, buf: &mut [u8]) -> Result<usize, sbe_r
                 .encoded_length_with_header())
         }
         Message::RiskLimits(m) => encode_risk_limits(m, buf),
+        Message::LimitsState(m) => encode_limits_state(m, buf),
+        Message::CreditSlice(m) => Ok(g::CreditSliceEncoder::try_wrap_and_apply_header(buf, 0)?
+            .fixed(&g::CreditSliceFixedFields {
+                gateway_id: m.gateway_id.0,
+                instrument_id: m.instrument_id.0,
+                grant_sequence: m.grant_sequence,
+                buy_qty: m.buy_qty,
+                sell_qty: m.sell_qty,
+                notional: m.notional,
+                through_stream_sequence: m.through_stream_sequence,
+                timestamp_ns: m.timestamp_ns,
+            })
+            .encoded_length_with_header()),
         Message::KillSwitch(m) => Ok(g::KillSwitchEncoder::try_wrap_and_apply_header(buf, 0)?
             .fixed(&g::KillSwitchFixedFields {
                 active: boolean(m.active),
@@ -392,6 +412,34 @@ fn encode_risk_limits(m: &RiskLimits, buf: &mut [u8]) -> Result<usize, sbe_rt::E
                     max_position: limit.max_position,
                     price_collar_bps: limit.price_collar_bps,
                     max_orders_per_second: limit.max_orders_per_second,
+                })?;
+            }
+            Ok(())
+        })?;
+    Ok(done.encoded_length_with_header())
+}
+
+fn encode_limits_state(m: &LimitsState, buf: &mut [u8]) -> Result<usize, sbe_rt::EncodeError> {
+    let count = u16::try_from(m.limits.len()).unwrap_or(u16::MAX);
+    let done = g::LimitsStateEncoder::try_wrap_and_apply_header(buf, 0)?
+        .fixed(&g::LimitsStateFixedFields {
+            timestamp_ns: m.timestamp_ns,
+            version: m.version,
+            max_gross_notional_total: m.max_gross_notional_total,
+            max_net_notional_total: m.max_net_notional_total,
+        })
+        .limits(count, |group| {
+            for l in &m.limits {
+                group.add_struct(&g::LimitsStateLimitsEntry {
+                    instrument_id: l.instrument_id.0,
+                    max_order_qty: l.max_order_qty.0,
+                    max_order_notional: l.max_order_notional,
+                    max_position: l.max_position,
+                    price_collar_bps: l.price_collar_bps,
+                    max_orders_per_second: l.max_orders_per_second,
+                    max_gross_notional: l.max_gross_notional,
+                    max_net_notional: l.max_net_notional,
+                    credit_notional: l.credit_notional,
                 })?;
             }
             Ok(())

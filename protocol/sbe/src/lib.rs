@@ -1,7 +1,7 @@
 //! # crossbar-sbe
 //!
 //! Crossbar's internal messages in FIX Simple Binary Encoding (SBE 1.0), from the single
-//! schema `schemas/crossbar.xml` (package `crossbar`, schema id 100, version 2). The codecs
+//! schema `schemas/crossbar.xml` (package `crossbar`, schema id 100, version 3). The codecs
 //! are generated at build time by ergo-sbe 0.1.30 (`build.rs`) into [`generated`]; this
 //! crate adds a thin checked layer on top. `docs/sbe.md` lists the messages and the schema
 //! evolution rules.
@@ -97,11 +97,12 @@ pub use encode::{
 };
 pub use error::{DecodeError, EncodeError};
 pub use messages::{
-    BookAction, BookLevel, BookLevelDelta, CancelOrder, CreditGrant, CreditReturn, ExecType,
-    ExecutionReplayComplete, ExecutionReplayRequest, ExecutionReport, FeedState, FeedStatus,
-    Heartbeat, InstrumentLimit, InstrumentStatus, KillSwitch, KillSwitchScope, Message,
-    MessageKind, NewChildOrder, OrderReject, OrderStatus, PositionUpdate, RejectReason,
-    ReplaceOrder, RiskLimits, TopOfBook, Trade, TradingStatus,
+    BookAction, BookLevel, BookLevelDelta, CancelOrder, CentreInstrumentLimit, CreditGrant,
+    CreditReturn, CreditSlice, ExecType, ExecutionReplayComplete, ExecutionReplayRequest,
+    ExecutionReport, FeedState, FeedStatus, Heartbeat, InstrumentLimit, InstrumentStatus,
+    KillSwitch, KillSwitchScope, LimitsState, Message, MessageKind, NewChildOrder, OrderReject,
+    OrderStatus, PositionUpdate, RejectReason, ReplaceOrder, RiskLimits, TopOfBook, Trade,
+    TradingStatus,
 };
 pub use samples::{sample_messages, SAMPLE_TIMESTAMP_NS};
 pub use stream::{set_stream_sequence, stream_sequence};

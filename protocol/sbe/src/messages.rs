@@ -53,11 +53,15 @@ pub enum MessageKind {
     ExecutionReplayRequest = 35,
     /// [`ExecutionReplayComplete`], template 36 (since schema version 2).
     ExecutionReplayComplete = 36,
+    /// [`LimitsState`], template 37 (since schema version 3).
+    LimitsState = 37,
+    /// [`CreditSlice`], template 38 (since schema version 3).
+    CreditSlice = 38,
 }
 
 impl MessageKind {
     /// Every message kind, in template id order.
-    pub const ALL: [MessageKind; 18] = [
+    pub const ALL: [MessageKind; 20] = [
         MessageKind::Heartbeat,
         MessageKind::BookLevelDelta,
         MessageKind::TopOfBook,
@@ -76,6 +80,8 @@ impl MessageKind {
         MessageKind::KillSwitch,
         MessageKind::ExecutionReplayRequest,
         MessageKind::ExecutionReplayComplete,
+        MessageKind::LimitsState,
+        MessageKind::CreditSlice,
     ];
 
     /// The SBE `templateId` of this message.
@@ -116,6 +122,8 @@ impl MessageKind {
             MessageKind::KillSwitch => "KillSwitch",
             MessageKind::ExecutionReplayRequest => "ExecutionReplayRequest",
             MessageKind::ExecutionReplayComplete => "ExecutionReplayComplete",
+            MessageKind::LimitsState => "LimitsState",
+            MessageKind::CreditSlice => "CreditSlice",
         }
     }
 }
@@ -497,6 +505,69 @@ pub struct ExecutionReplayComplete {
     pub timestamp_ns: u64,
 }
 
+/// One entry of [`LimitsState::limits`]: an instrument's whole limit set at the centre.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CentreInstrumentLimit {
+    /// Instrument.
+    pub instrument_id: InstrumentId,
+    /// Largest order, shares.
+    pub max_order_qty: Qty,
+    /// Largest order notional, 1/10,000 currency units.
+    pub max_order_notional: i64,
+    /// Largest absolute position, shares.
+    pub max_position: i64,
+    /// Largest distance of a limit price from the reference price, basis points.
+    pub price_collar_bps: u32,
+    /// Order rate limit, orders per second.
+    pub max_orders_per_second: u32,
+    /// Largest gross exposure of the instrument, 1/10,000 currency units.
+    pub max_gross_notional: i64,
+    /// Largest absolute net exposure of the instrument, 1/10,000 currency units.
+    pub max_net_notional: i64,
+    /// Traded-notional budget shared out as credit, 1/10,000 currency units.
+    pub credit_notional: i64,
+}
+
+/// The centre's whole limit table after a change (template 37, schema version 3): journaled
+/// by the aggregator before the [`RiskLimits`] of the same version, never sent to a gateway
+/// (`docs/journal.md`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitsState {
+    /// Time of the change, ns since the Unix epoch (UTC).
+    pub timestamp_ns: u64,
+    /// Limits version (the same as the RiskLimits published with it).
+    pub version: u64,
+    /// Largest gross exposure over all instruments, 1/10,000 currency units.
+    pub max_gross_notional_total: i64,
+    /// Largest absolute net exposure over all instruments, 1/10,000 currency units.
+    pub max_net_notional_total: i64,
+    /// One entry per instrument (at most 65,535).
+    pub limits: Vec<CentreInstrumentLimit>,
+}
+
+/// Absolute credit (template 38, schema version 3): the whole slice of one instrument the
+/// centre holds outstanding for one gateway, counting that gateway's execution-stream
+/// messages up to `through_stream_sequence` (`docs/router.md` § Absolute credit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CreditSlice {
+    /// Gateway the slice belongs to.
+    pub gateway_id: GatewayId,
+    /// Instrument.
+    pub instrument_id: InstrumentId,
+    /// Grant number per (gateway, instrument), shared with [`CreditGrant`].
+    pub grant_sequence: u64,
+    /// Buy shares outstanding.
+    pub buy_qty: u64,
+    /// Sell shares outstanding.
+    pub sell_qty: u64,
+    /// Notional outstanding, 1/10,000 currency units.
+    pub notional: i64,
+    /// Last `streamSequence` of this gateway the centre had applied (0 = none).
+    pub through_stream_sequence: u64,
+    /// Time computed, ns since the Unix epoch (UTC).
+    pub timestamp_ns: u64,
+}
+
 /// Any message of `schemas/crossbar.xml`, owned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(missing_docs)] // each variant is documented on its struct
@@ -519,11 +590,13 @@ pub enum Message {
     KillSwitch(KillSwitch),
     ExecutionReplayRequest(ExecutionReplayRequest),
     ExecutionReplayComplete(ExecutionReplayComplete),
+    LimitsState(LimitsState),
+    CreditSlice(CreditSlice),
 }
 
 impl Message {
     /// Every message kind, in template id order (same as [`MessageKind::ALL`]).
-    pub const ALL_KINDS: [MessageKind; 18] = MessageKind::ALL;
+    pub const ALL_KINDS: [MessageKind; 20] = MessageKind::ALL;
 
     /// Which message this is.
     pub const fn kind(&self) -> MessageKind {
@@ -546,6 +619,8 @@ impl Message {
             Message::KillSwitch(_) => MessageKind::KillSwitch,
             Message::ExecutionReplayRequest(_) => MessageKind::ExecutionReplayRequest,
             Message::ExecutionReplayComplete(_) => MessageKind::ExecutionReplayComplete,
+            Message::LimitsState(_) => MessageKind::LimitsState,
+            Message::CreditSlice(_) => MessageKind::CreditSlice,
         }
     }
 }

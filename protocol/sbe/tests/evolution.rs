@@ -55,11 +55,21 @@ fn widen(
 #[test]
 fn longer_root_and_group_blocks_from_a_newer_version_are_skipped() {
     for msg in sample_messages() {
-        let has_group = matches!(msg, Message::BookLevelDelta(_) | Message::RiskLimits(_));
+        let has_group = matches!(
+            msg,
+            Message::BookLevelDelta(_) | Message::RiskLimits(_) | Message::LimitsState(_)
+        );
         let frame = encoded(&msg);
-        // A version-3 sender appended 8 bytes to the root block and 6 to each group entry, and
-        // a new var-data field (length 3 + "new") after ours (version 2).
-        let newer = widen(&frame, has_group, 8, 6, 3, &[3, 0, b'n', b'e', b'w']);
+        // A sender of the next version appended 8 bytes to the root block and 6 to each group
+        // entry, and a new var-data field (length 3 + "new") after ours.
+        let newer = widen(
+            &frame,
+            has_group,
+            8,
+            6,
+            crossbar_sbe::SCHEMA_VERSION + 1,
+            &[3, 0, b'n', b'e', b'w'],
+        );
         assert_ne!(newer, frame);
         assert_eq!(decode(&newer).unwrap(), msg, "{:?}", msg.kind());
     }
@@ -68,7 +78,10 @@ fn longer_root_and_group_blocks_from_a_newer_version_are_skipped() {
 #[test]
 fn longer_blocks_at_our_own_version_still_decode_but_trailing_bytes_do_not() {
     for msg in sample_messages() {
-        let has_group = matches!(msg, Message::BookLevelDelta(_) | Message::RiskLimits(_));
+        let has_group = matches!(
+            msg,
+            Message::BookLevelDelta(_) | Message::RiskLimits(_) | Message::LimitsState(_)
+        );
         let frame = encoded(&msg);
         let wider = widen(&frame, has_group, 5, 3, crossbar_sbe::SCHEMA_VERSION, &[]);
         assert_eq!(decode(&wider).unwrap(), msg, "{:?}", msg.kind());
@@ -193,4 +206,23 @@ fn generated_decoder_gaps_that_decode_view_closes() {
         decode(&frame),
         Err(DecodeError::BadEnum { field: "side", .. })
     ));
+}
+
+/// Version 3 only added messages (LimitsState 37, CreditSlice 38): every message of
+/// version 2 encoded by a version-2 sender (same layout, header version 2), as old journals
+/// hold them, decodes to the same message.
+#[test]
+fn version_2_frames_decode_unchanged_under_version_3() {
+    assert_eq!(crossbar_sbe::SCHEMA_VERSION, 3);
+    let mut v2_kinds = 0;
+    for msg in sample_messages() {
+        if msg.kind().template_id() > 36 {
+            continue;
+        }
+        let mut frame = encoded(&msg);
+        frame[6..8].copy_from_slice(&2u16.to_le_bytes());
+        assert_eq!(decode(&frame).unwrap(), msg, "{:?}", msg.kind());
+        v2_kinds += 1;
+    }
+    assert_eq!(v2_kinds, 18);
 }

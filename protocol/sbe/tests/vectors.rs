@@ -4,15 +4,17 @@
 //! length prefix + bytes). The encoder must produce exactly these bytes and the decoder must
 //! read them back.
 
+use crossbar_model::GatewayId;
 use crossbar_model::{InstrumentId, OrderId, Price, Side, VenueId};
 use crossbar_sbe::{
-    decode, encode, BookAction, BookLevel, BookLevelDelta, Message, OrderReject, RejectReason,
+    decode, encode, BookAction, BookLevel, BookLevelDelta, CreditSlice, Message, OrderReject,
+    RejectReason,
 };
 
 #[rustfmt::skip]
 const ORDER_REJECT_BYTES: [u8; 45] = [
-    // messageHeader: blockLength=32, templateId=24, schemaId=100, version=2
-    0x20, 0x00, 0x18, 0x00, 0x64, 0x00, 0x02, 0x00,
+    // messageHeader: blockLength=32, templateId=24, schemaId=100, version=3
+    0x20, 0x00, 0x18, 0x00, 0x64, 0x00, 0x03, 0x00,
     // root block (32 bytes)
     0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, // orderId u64 @0 = 0x0102030405060708
     0x02, 0x00,                                     // venueId u16 @8 = 2
@@ -37,8 +39,8 @@ fn order_reject() -> Message {
 
 #[rustfmt::skip]
 const BOOK_LEVEL_DELTA_BYTES: [u8; 82] = [
-    // messageHeader: blockLength=22, templateId=10, schemaId=100, version=2
-    0x16, 0x00, 0x0A, 0x00, 0x64, 0x00, 0x02, 0x00,
+    // messageHeader: blockLength=22, templateId=10, schemaId=100, version=3
+    0x16, 0x00, 0x0A, 0x00, 0x64, 0x00, 0x03, 0x00,
     // root block (22 bytes)
     0x01, 0x00,                                     // venueId u16 @0 = 1
     0x0D, 0x0C, 0x0B, 0x0A,                         // instrumentId u32 @2 = 0x0A0B0C0D
@@ -120,4 +122,45 @@ fn flyweight_reads_hand_written_group_bytes() {
         .map(|e| (e.level_index(), e.price(), e.qty()))
         .collect();
     assert_eq!(levels, vec![(0, 1_234_500, 700), (1, -1, 0)]);
+}
+
+#[rustfmt::skip]
+const CREDIT_SLICE_BYTES: [u8; 62] = [
+    // messageHeader: blockLength=54, templateId=38, schemaId=100, version=3
+    0x36, 0x00, 0x26, 0x00, 0x64, 0x00, 0x03, 0x00,
+    0x02, 0x00,                                     // gatewayId u16 @0 = 2
+    0x07, 0x00, 0x00, 0x00,                         // instrumentId u32 @2 = 7
+    0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // grantSequence u64 @6 = 5
+    0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // buyQty u64 @14 = 100
+    0xC8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // sellQty u64 @22 = 200
+    0x40, 0x42, 0x0F, 0x00, 0x00, 0x00, 0x00, 0x00, // notional i64 @30 = 1,000,000
+    0x2A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // throughStreamSequence u64 @38 = 42
+    0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, // timestampNs u64 @46
+];
+
+#[test]
+fn credit_slice_matches_hand_written_bytes() {
+    let msg = Message::CreditSlice(CreditSlice {
+        gateway_id: GatewayId(2),
+        instrument_id: InstrumentId(7),
+        grant_sequence: 5,
+        buy_qty: 100,
+        sell_qty: 200,
+        notional: 1_000_000,
+        through_stream_sequence: 42,
+        timestamp_ns: 0x0102_0304_0506_0708,
+    });
+    check_vector(&msg, &CREDIT_SLICE_BYTES);
+}
+
+/// Schema version 3 changed no layout of a version-2 message: the same bytes with a
+/// version-2 header (as a version-2 sender or an old journal holds them) decode the same.
+#[test]
+fn version_2_headers_of_unchanged_messages_still_decode() {
+    let mut v2 = ORDER_REJECT_BYTES;
+    v2[6] = 2;
+    assert_eq!(decode(&v2).unwrap(), order_reject());
+    let mut v2 = BOOK_LEVEL_DELTA_BYTES;
+    v2[6] = 2;
+    assert_eq!(decode(&v2).unwrap(), book_level_delta());
 }

@@ -155,15 +155,20 @@ pub fn get_limits(request: GetLimitsRequest) -> Checked<GetLimitsRequest> {
     Ok(Valid(request))
 }
 
-/// Limits.Set: 1..=[`SET_LIMITS_ENTRIES_MAX`] entries, each valid, no symbol twice.
+/// Limits.Set: 0..=[`SET_LIMITS_ENTRIES_MAX`] entries, each valid, no symbol twice; at least
+/// one entry or one total; totals (`max_gross_notional_total`, `max_net_notional_total`,
+/// 1/10,000 $) `>= 0` when present.
 ///
 /// # Errors
-/// `instruments` when empty or too long; `instruments[i].<field>` for a bad entry.
+/// `instruments` when empty without a total, or too long; `instruments[i].<field>` for a bad
+/// entry; `max_gross_notional_total` / `max_net_notional_total` when negative.
 pub fn set_limits(request: SetLimitsRequest) -> Checked<SetLimitsRequest> {
-    if request.instruments.is_empty() {
+    let no_total =
+        request.max_gross_notional_total.is_none() && request.max_net_notional_total.is_none();
+    if request.instruments.is_empty() && no_total {
         return Err(FieldError::new(
             "instruments",
-            "at least one entry required",
+            "at least one entry (or one total) required",
         ));
     }
     if request.instruments.len() > SET_LIMITS_ENTRIES_MAX {
@@ -171,6 +176,14 @@ pub fn set_limits(request: SetLimitsRequest) -> Checked<SetLimitsRequest> {
             "instruments",
             format!("at most {SET_LIMITS_ENTRIES_MAX} entries"),
         ));
+    }
+    for (name, value) in [
+        ("max_gross_notional_total", request.max_gross_notional_total),
+        ("max_net_notional_total", request.max_net_notional_total),
+    ] {
+        if value.is_some_and(|v| v < 0) {
+            return Err(FieldError::new(name, "must be >= 0 (1/10,000 $)"));
+        }
     }
     let mut seen = HashSet::with_capacity(request.instruments.len());
     for (index, entry) in request.instruments.iter().enumerate() {
@@ -217,6 +230,15 @@ fn instrument_limits(entry: &InstrumentLimits, index: usize) -> Result<(), Field
             field("max_orders_per_second"),
             "must be > 0",
         ));
+    }
+    for (name, value) in [
+        ("max_gross_notional", entry.max_gross_notional),
+        ("max_net_notional", entry.max_net_notional),
+        ("credit_notional", entry.credit_notional),
+    ] {
+        if value.is_some_and(|v| v < 0) {
+            return Err(FieldError::new(field(name), "must be >= 0 (1/10,000 $)"));
+        }
     }
     Ok(())
 }
@@ -576,6 +598,7 @@ mod tests {
             max_position: 50_000,
             price_collar_bps: 500,
             max_orders_per_second: 100,
+            ..InstrumentLimits::default()
         }
     }
 
@@ -583,6 +606,7 @@ mod tests {
         set_limits(SetLimitsRequest {
             instruments: entries,
             expected_version: 0,
+            ..SetLimitsRequest::default()
         })
     }
 
@@ -663,6 +687,43 @@ mod tests {
         .unwrap_err();
         assert_eq!(dup.field, "instruments[2].instrument_symbol");
         assert!(dup.reason.contains("twice"), "{dup}");
+    }
+
+    #[test]
+    fn set_limits_gross_net_credit_and_totals_at_their_boundary() {
+        type Pick = fn(&mut InstrumentLimits) -> &mut Option<i64>;
+        let fields: [(&str, Pick); 3] = [
+            ("max_gross_notional", |l| &mut l.max_gross_notional),
+            ("max_net_notional", |l| &mut l.max_net_notional),
+            ("credit_notional", |l| &mut l.credit_notional),
+        ];
+        for (name, pick) in fields {
+            for (value, ok) in [(-1, false), (0, true), (i64::MAX, true)] {
+                let mut entry = good_limits("X");
+                *pick(&mut entry) = Some(value);
+                let r = set(vec![good_limits("AAPL"), entry]);
+                if ok {
+                    assert!(r.is_ok(), "{name}={value}");
+                } else {
+                    assert_eq!(field_of(r), format!("instruments[1].{name}"));
+                }
+            }
+        }
+        let totals = |gross: Option<i64>, net: Option<i64>| {
+            set_limits(SetLimitsRequest {
+                max_gross_notional_total: gross,
+                max_net_notional_total: net,
+                ..SetLimitsRequest::default()
+            })
+        };
+        assert!(totals(Some(0), None).is_ok(), "totals alone are a change");
+        assert!(totals(None, Some(i64::MAX)).is_ok());
+        assert_eq!(field_of(totals(Some(-1), None)), "max_gross_notional_total");
+        assert_eq!(
+            field_of(totals(Some(0), Some(-1))),
+            "max_net_notional_total"
+        );
+        assert_eq!(field_of(totals(None, None)), "instruments");
     }
 
     fn activate_req(

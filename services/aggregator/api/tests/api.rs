@@ -50,6 +50,7 @@ fn limits_request(entry: InstrumentLimits) -> SetLimitsRequest {
     SetLimitsRequest {
         instruments: vec![entry],
         expected_version: 0,
+        ..SetLimitsRequest::default()
     }
 }
 
@@ -837,5 +838,142 @@ async fn start_up_refuses_a_config_without_tokens_and_a_busy_port() {
             .starts_with(&format!("API_BIND_FAILED addr={}", server.addr)),
         "{err}"
     );
+    server.stop().await.unwrap();
+}
+
+/// Limits.Set of the gross / net exposure limits, the credit budget and the totals over real
+/// TCP: present fields replace, absent ones stay, totals alone are a change, and a negative
+/// value is INVALID_ARGUMENT naming the field with the backend not called.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_set_carries_gross_net_credit_and_totals() {
+    let server = start(config(false), MemoryBackend::roomy()).await;
+    let mut limits = server.limits().await;
+    let before = limits
+        .get(authed(GetLimitsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(before.max_gross_notional_total > 0 && before.max_net_notional_total > 0);
+    assert!(before
+        .instruments
+        .iter()
+        .all(|l| l.credit_notional.is_some()));
+
+    let raised = InstrumentLimits {
+        max_gross_notional: Some(0),
+        max_net_notional: Some(i64::MAX),
+        credit_notional: Some(123_456_789),
+        ..default_limits("AAPL")
+    };
+    let reply = limits
+        .set(authed(SetLimitsRequest {
+            max_gross_notional_total: Some(55),
+            ..limits_request(raised.clone())
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reply.version, 2);
+    assert_eq!(reply.max_gross_notional_total, 55);
+    assert_eq!(
+        reply.max_net_notional_total, before.max_net_notional_total,
+        "absent total unchanged"
+    );
+    let aapl = reply
+        .instruments
+        .iter()
+        .find(|l| l.instrument_symbol == "AAPL")
+        .unwrap();
+    assert_eq!(*aapl, raised);
+
+    // An entry without the new fields keeps them; totals alone are a change of their own.
+    let plain = InstrumentLimits {
+        max_gross_notional: None,
+        max_net_notional: None,
+        credit_notional: None,
+        max_order_qty: 5,
+        ..default_limits("AAPL")
+    };
+    let reply = limits
+        .set(authed(limits_request(plain)))
+        .await
+        .unwrap()
+        .into_inner();
+    let aapl = reply
+        .instruments
+        .iter()
+        .find(|l| l.instrument_symbol == "AAPL")
+        .unwrap();
+    assert_eq!(aapl.max_order_qty, 5);
+    assert_eq!(aapl.credit_notional, Some(123_456_789));
+    let reply = limits
+        .set(authed(SetLimitsRequest {
+            max_net_notional_total: Some(0),
+            ..SetLimitsRequest::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            reply.version,
+            reply.max_gross_notional_total,
+            reply.max_net_notional_total
+        ),
+        (4, 55, 0)
+    );
+
+    let applied = server.backend.applied();
+    let bad: Vec<(&str, SetLimitsRequest)> = vec![
+        (
+            "instruments[0].max_gross_notional",
+            limits_request(InstrumentLimits {
+                max_gross_notional: Some(-1),
+                ..default_limits("AAPL")
+            }),
+        ),
+        (
+            "instruments[0].max_net_notional",
+            limits_request(InstrumentLimits {
+                max_net_notional: Some(-1),
+                ..default_limits("AAPL")
+            }),
+        ),
+        (
+            "instruments[0].credit_notional",
+            limits_request(InstrumentLimits {
+                credit_notional: Some(-1),
+                ..default_limits("AAPL")
+            }),
+        ),
+        (
+            "max_gross_notional_total",
+            SetLimitsRequest {
+                max_gross_notional_total: Some(-1),
+                ..SetLimitsRequest::default()
+            },
+        ),
+        (
+            "max_net_notional_total",
+            SetLimitsRequest {
+                max_net_notional_total: Some(-1),
+                ..limits_request(default_limits("AAPL"))
+            },
+        ),
+        ("instruments", SetLimitsRequest::default()),
+    ];
+    for (field, request) in bad {
+        let status = limits.set(authed(request)).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{field}");
+        assert!(
+            status
+                .message()
+                .starts_with(&format!("API_INVALID_ARGUMENT field={field} reason=")),
+            "{field}: {}",
+            status.message()
+        );
+    }
+    assert_eq!(server.backend.applied(), applied, "backend never called");
+    assert_eq!(server.backend.limits_version(), 4);
     server.stop().await.unwrap();
 }

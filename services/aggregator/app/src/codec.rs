@@ -66,6 +66,47 @@ pub const fn risk_limits_bytes(entries: usize) -> usize {
     8 + 16 + 4 + 32 * entries
 }
 
+/// Encoded size of a LimitsState (id 37) with `entries` entries, bytes: message header (8),
+/// block (32), group header (4) and 56 bytes per entry (`schemas/crossbar.xml`).
+pub const fn limits_state_bytes(entries: usize) -> usize {
+    8 + 32 + 4 + 56 * entries
+}
+
+/// The journal-only SBE LimitsState (id 37) of limits `version`: every instrument's whole
+/// limit set (`limits`, the router's table in force, `InstrumentId` = index) and the
+/// cross-instrument totals `(gross, net)`, 1/10,000 $. Journaled before the RiskLimits of
+/// the same version so a replay restores what RiskLimits does not carry. Allocates (one entry
+/// per instrument; control plane).
+pub fn limits_state_message(
+    version: u64,
+    timestamp_ns: u64,
+    limits: &[InstrumentRiskLimits],
+    totals: (i128, i128),
+) -> Message {
+    let clamp = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
+    Message::LimitsState(sbe::LimitsState {
+        timestamp_ns,
+        version,
+        max_gross_notional_total: clamp(totals.0),
+        max_net_notional_total: clamp(totals.1),
+        limits: limits
+            .iter()
+            .enumerate()
+            .map(|(i, l)| sbe::CentreInstrumentLimit {
+                instrument_id: InstrumentId(i as u32),
+                max_order_qty: l.max_order_qty,
+                max_order_notional: clamp(l.max_order_notional),
+                max_position: l.max_position,
+                price_collar_bps: l.price_collar_bps,
+                max_orders_per_second: l.max_orders_per_second,
+                max_gross_notional: clamp(l.max_gross_notional),
+                max_net_notional: clamp(l.max_net_notional),
+                credit_notional: clamp(l.credit_notional),
+            })
+            .collect(),
+    })
+}
+
 /// The SBE message for router command `cmd` (venue ids translated; KillSwitch with
 /// `reason`; RiskLimits with one entry per instrument of `limits`, the router's table in
 /// force). Allocation-free except for a non-empty `reason` and RiskLimits.
@@ -102,6 +143,16 @@ pub fn command_message(
             sell_qty: g.sell_qty,
             notional: g.notional,
             timestamp_ns: g.timestamp_ns,
+        }),
+        Command::Slice(c) => Message::CreditSlice(sbe::CreditSlice {
+            gateway_id: c.gateway,
+            instrument_id: c.instrument,
+            grant_sequence: c.grant_sequence,
+            buy_qty: c.buy_qty,
+            sell_qty: c.sell_qty,
+            notional: c.notional,
+            through_stream_sequence: c.through_stream_sequence,
+            timestamp_ns: c.timestamp_ns,
         }),
         Command::Kill(k) => {
             let (scope, venue_id, instrument_id) = match k.scope {
@@ -148,6 +199,7 @@ pub fn destination(cmd: &Command) -> Option<GatewayId> {
         Command::NewChild(c) => Some(c.gateway),
         Command::Cancel(c) => Some(c.gateway),
         Command::Credit(g) => Some(g.gateway),
+        Command::Slice(c) => Some(c.gateway),
         Command::Kill(_) | Command::Limits(_) => None,
     }
 }

@@ -28,7 +28,7 @@ use crossbar_router::snapshot::Snapshot;
 use crossbar_router::{
     BookAction, BookLevelDelta, Command, CreditReturn, ExecType, ExecutionReport, FeedState,
     FeedStatus, Heartbeat, KillScope, LevelChange, LimitsUpdate, OrderReject, ParentRequest,
-    PositionUpdate, Router, Strategy, TopOfBook,
+    PositionUpdate, Router, Strategy, TopOfBook, TotalLimitsUpdate,
 };
 use crossbar_runtime::{Agent, Counter, CounterSet};
 use crossbar_sbe::generated as g;
@@ -201,7 +201,7 @@ impl Core {
             touched: Vec::with_capacity(max_children.min(1 << 16)),
             buf: vec![
                 0;
-                COMMAND_BYTES_MAX.max(codec::risk_limits_bytes(
+                COMMAND_BYTES_MAX.max(codec::limits_state_bytes(
                     p.router.limits().instrument_count as usize
                 ))
             ],
@@ -231,13 +231,12 @@ impl Core {
     /// Publishes the commands of replay's end and the first credit grants, after holding
     /// every gateway until its execution stream is resynced: each gets an
     /// ExecutionReplayRequest from its last applied message + 1, and none is routed to before
-    /// its ExecutionReplayComplete shows nothing is missing.
+    /// its ExecutionReplayComplete shows nothing is missing; then it gets its whole slice per
+    /// instrument (CreditSlice, absolute, `docs/router.md` § Absolute credit).
     /// With `resync` false (an empty journal: no state to resync) nothing is held. With it,
     /// before any replay request, every gateway gets the limits in force (RiskLimits, the
-    /// current version: a gateway that holds it ignores it) and the last CreditGrant
-    /// journaled for it per instrument (`regrants`; a grant sequence already applied is
-    /// ignored by the gateway), each journaled first.
-    pub fn start(&mut self, now_ns: u64, resync: bool, regrants: &[crossbar_sbe::CreditGrant]) {
+    /// current version: a gateway that holds it ignores it), journaled first.
+    pub fn start(&mut self, now_ns: u64, resync: bool) {
         let gateways: Vec<u16> = if resync {
             self.outboxes.iter().map(Outbox::gateway_id).collect()
         } else {
@@ -256,19 +255,6 @@ impl Core {
         }
         self.out = out;
         self.dispatch(now_ns);
-        if resync {
-            for grant in regrants {
-                let m = Message::CreditGrant(*grant);
-                let g = grant.gateway_id;
-                let Some(len) = self.journal_message(Direction::Outbound, g.0, now_ns, &m) else {
-                    continue; // fail closed: not journaled, not sent
-                };
-                if let Some(k) = self.gateway_slot(g) {
-                    self.outboxes[k].send(&self.buf[..len]);
-                    self.counters.commands.increment();
-                }
-            }
-        }
         for &g in &gateways {
             self.request_replay(g, now_ns);
         }
@@ -343,6 +329,15 @@ impl Core {
         {
             Some(true) => {
                 self.router.set_gateway_resyncing(GatewayId(gateway), false);
+                // Every message of the gateway is applied: state its whole slices (a
+                // gateway that lost its journal gets them back; `docs/router.md`).
+                let through = self.streams.get(gateway).map_or(0, |s| s.applied);
+                let mut out = std::mem::take(&mut self.out);
+                let _ = self
+                    .router
+                    .restate_credit(GatewayId(gateway), through, now_ns, &mut out);
+                self.out = out;
+                self.dispatch(now_ns);
                 self.dirty = true;
                 tracing::warn!(
                     gateway,
@@ -371,7 +366,24 @@ impl Core {
                         self.touched.push(p);
                     }
                 }
-                Command::Credit(_) | Command::Kill(_) | Command::Limits(_) => {}
+                Command::Limits(l) => {
+                    // The centre's whole table first (journal only): a crash after it
+                    // replays to these limits; the gateways get them from the RiskLimits
+                    // below or, after a restart, from the one start-up re-sends.
+                    let state = codec::limits_state_message(
+                        l.version,
+                        l.timestamp_ns,
+                        self.router.risk().all_limits(),
+                        self.router.risk().total_limits(),
+                    );
+                    if self
+                        .journal_message(Direction::Outbound, 0, now_ns, &state)
+                        .is_none()
+                    {
+                        continue; // fail closed: not journaled, RiskLimits not sent
+                    }
+                }
+                Command::Credit(_) | Command::Slice(_) | Command::Kill(_) => {}
             }
             let reason = match &cmd {
                 Command::Kill(k) if k.active => self
@@ -827,9 +839,10 @@ impl Core {
         }
     }
 
-    /// Limits.Set: the router replaces the limits (all or nothing), the RiskLimits it emits
-    /// is journaled then published on every gateway's orders stream, and the limits view is
-    /// stored before the reply.
+    /// Limits.Set: the router replaces the limits and totals (all or nothing), the LimitsState
+    /// of the new version (journal only) and the RiskLimits it emits are journaled, the
+    /// RiskLimits then published on every gateway's orders stream, credit grants of a raised
+    /// budget follow, and the limits view is stored before the reply.
     fn set_limits(
         &mut self,
         request: &proto::SetLimitsRequest,
@@ -849,13 +862,24 @@ impl Core {
                 max_position: e.max_position,
                 price_collar_bps: e.price_collar_bps,
                 max_orders_per_second: e.max_orders_per_second,
+                max_gross_notional: e.max_gross_notional,
+                max_net_notional: e.max_net_notional,
+                credit_notional: e.credit_notional,
             });
         }
+        let totals = TotalLimitsUpdate {
+            max_gross_notional_total: request.max_gross_notional_total,
+            max_net_notional_total: request.max_net_notional_total,
+        };
         let failed_before = self.counters.journal_failed.get();
         let mut out = std::mem::take(&mut self.out);
-        let r = self
-            .router
-            .set_limits(&updates, request.expected_version, now_ns, &mut out);
+        let r = self.router.set_limits_with_totals(
+            &updates,
+            totals,
+            request.expected_version,
+            now_ns,
+            &mut out,
+        );
         self.out = out;
         let version = match r {
             Ok(v) => v,

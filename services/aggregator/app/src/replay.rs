@@ -21,9 +21,10 @@
 
 use crossbar_journal::{Direction, JournalReader};
 use crossbar_model::{GatewayId, VenueId};
+use crossbar_router::CreditSlice as RouterCreditSlice;
 use crossbar_router::{
     CreditGrant, CreditReturn, ExecType, ExecutionReport, KillScope, LimitsUpdate, NewChildOrder,
-    OrderReject, ParentRequest, PositionUpdate, Router, RouterError,
+    OrderReject, ParentRequest, PositionUpdate, Router, RouterError, TotalLimitsUpdate,
 };
 use crossbar_sbe::{self as sbe, Message};
 
@@ -40,9 +41,6 @@ pub struct ReplayReport {
     pub refused: u64,
     /// Highest journal timestamp seen, UTC ns.
     pub last_timestamp_ns: u64,
-    /// The last CreditGrant journaled per (gateway, instrument): re-sent at start so a
-    /// gateway that missed it gets it (gateways ignore a grant sequence already applied).
-    pub last_grants: Vec<sbe::CreditGrant>,
 }
 
 /// Why replay stopped start-up.
@@ -251,15 +249,6 @@ pub fn replay(
                 router.restore_cancel_sent(c.order_id)
             }
             (Direction::Outbound, Message::CreditGrant(g)) => {
-                match report
-                    .last_grants
-                    .iter_mut()
-                    .find(|l| l.gateway_id == g.gateway_id && l.instrument_id == g.instrument_id)
-                {
-                    Some(l) if l.grant_sequence < g.grant_sequence => *l = *g,
-                    Some(_) => {}
-                    None => report.last_grants.push(*g),
-                }
                 router.restore_credit_grant(&CreditGrant {
                     gateway: GatewayId(g.gateway_id.0),
                     instrument: g.instrument_id,
@@ -270,12 +259,26 @@ pub fn replay(
                     timestamp_ns: g.timestamp_ns,
                 })
             }
-            // Re-sent at a restart (same version): already in force.
+            (Direction::Outbound, Message::CreditSlice(c)) => {
+                router.restore_credit_slice(&RouterCreditSlice {
+                    gateway: GatewayId(c.gateway_id.0),
+                    instrument: c.instrument_id,
+                    grant_sequence: c.grant_sequence,
+                    buy_qty: c.buy_qty,
+                    sell_qty: c.sell_qty,
+                    notional: c.notional,
+                    through_stream_sequence: c.through_stream_sequence,
+                    timestamp_ns: c.timestamp_ns,
+                })
+            }
+            // Re-sent at a restart (same version), or published after the LimitsState of its
+            // version (restored from that): already in force.
             (Direction::Outbound, Message::RiskLimits(l))
-                if l.version == router.limits_version() =>
+                if l.version <= router.limits_version() =>
             {
                 Ok(())
             }
+            // A journal written before LimitsState (schema version 2): RiskLimits alone.
             (Direction::Outbound, Message::RiskLimits(l)) => {
                 let updates: Vec<LimitsUpdate> = l
                     .limits
@@ -287,9 +290,39 @@ pub fn replay(
                         max_position: e.max_position,
                         price_collar_bps: e.price_collar_bps,
                         max_orders_per_second: e.max_orders_per_second,
+                        max_gross_notional: None,
+                        max_net_notional: None,
+                        credit_notional: None,
                     })
                     .collect();
                 router.restore_limits(&updates, l.version)
+            }
+            (Direction::Outbound, Message::LimitsState(l))
+                if l.version <= router.limits_version() =>
+            {
+                Ok(())
+            }
+            (Direction::Outbound, Message::LimitsState(l)) => {
+                let updates: Vec<LimitsUpdate> = l
+                    .limits
+                    .iter()
+                    .map(|e| LimitsUpdate {
+                        instrument: e.instrument_id,
+                        max_order_qty: e.max_order_qty,
+                        max_order_notional: e.max_order_notional,
+                        max_position: e.max_position,
+                        price_collar_bps: e.price_collar_bps,
+                        max_orders_per_second: e.max_orders_per_second,
+                        max_gross_notional: Some(e.max_gross_notional),
+                        max_net_notional: Some(e.max_net_notional),
+                        credit_notional: Some(e.credit_notional),
+                    })
+                    .collect();
+                let totals = TotalLimitsUpdate {
+                    max_gross_notional_total: Some(l.max_gross_notional_total),
+                    max_net_notional_total: Some(l.max_net_notional_total),
+                };
+                router.restore_limits_with_totals(&updates, totals, l.version)
             }
             (Direction::Outbound, Message::KillSwitch(k)) => {
                 let scope = kill_scope(k, venues).ok_or_else(|| bad("kill switch scope".into()))?;

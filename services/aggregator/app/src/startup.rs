@@ -154,7 +154,6 @@ pub fn start(settings: &Settings) -> Result<Aggregator, StartError> {
     core.start(
         wall_clock_ns().max(report.last_timestamp_ns),
         report.records > 0,
-        &report.last_grants,
     );
 
     let (tx, rx) = sync_channel(config.control.command_queue);

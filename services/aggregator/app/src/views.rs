@@ -321,9 +321,11 @@ pub fn venues(published: &Published, names: &Names) -> proto::VenueList {
     proto::VenueList { venues }
 }
 
-/// Limits.Get / Limits.Set reply from the router's table in force: version and one entry per
-/// instrument, ordered by symbol (`schemas/crossbar.proto` LimitsSnapshot).
+/// Limits.Get / Limits.Set reply from the router's table in force: version, one entry per
+/// instrument (every field, gross / net / credit included) ordered by symbol, and the
+/// cross-instrument totals (`schemas/crossbar.proto` LimitsSnapshot).
 pub fn limits_snapshot(router: &crossbar_router::Router, names: &Names) -> proto::LimitsSnapshot {
+    let clamp = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
     let mut instruments: Vec<proto::InstrumentLimits> = router
         .risk()
         .all_limits()
@@ -332,15 +334,21 @@ pub fn limits_snapshot(router: &crossbar_router::Router, names: &Names) -> proto
         .map(|(i, l)| proto::InstrumentLimits {
             instrument_symbol: names.symbols.get(i).cloned().unwrap_or_default(),
             max_order_qty: l.max_order_qty.0,
-            max_order_notional: i64::try_from(l.max_order_notional).unwrap_or(i64::MAX),
+            max_order_notional: clamp(l.max_order_notional),
             max_position: l.max_position,
             price_collar_bps: l.price_collar_bps,
             max_orders_per_second: l.max_orders_per_second,
+            max_gross_notional: Some(clamp(l.max_gross_notional)),
+            max_net_notional: Some(clamp(l.max_net_notional)),
+            credit_notional: Some(clamp(l.credit_notional)),
         })
         .collect();
     instruments.sort_by(|a, b| a.instrument_symbol.cmp(&b.instrument_symbol));
+    let (gross, net) = router.risk().total_limits();
     proto::LimitsSnapshot {
         version: router.limits_version(),
         instruments,
+        max_gross_notional_total: clamp(gross),
+        max_net_notional_total: clamp(net),
     }
 }

@@ -359,6 +359,7 @@ fn aapl_limits(max_order_qty: u32) -> proto::InstrumentLimits {
         max_position: 2_000,
         price_collar_bps: 300,
         max_orders_per_second: 25,
+        ..proto::InstrumentLimits::default()
     }
 }
 
@@ -392,6 +393,7 @@ fn limits_set_is_journaled_published_to_every_gateway_and_judges_the_next_parent
     let request = proto::SetLimitsRequest {
         instruments: vec![aapl_limits(50)],
         expected_version: 1,
+        ..proto::SetLimitsRequest::default()
     };
     let err = op.set_limits(request.clone(), false).unwrap_err();
     assert_eq!(err.code(), tonic::Code::Unauthenticated, "{err:?}");
@@ -407,7 +409,16 @@ fn limits_set_is_journaled_published_to_every_gateway_and_judges_the_next_parent
     // With a token: version 2 in the reply and in Limits.Get.
     let set = op.set_limits(request.clone(), true).unwrap();
     assert_eq!(set.version, 2);
-    assert_eq!(set.instruments, vec![aapl_limits(50), msft.clone()]);
+    // Gross / net / credit were not in the request: they stay as configured.
+    let aapl = &configured.instruments[0];
+    let expected_aapl = proto::InstrumentLimits {
+        max_gross_notional: aapl.max_gross_notional,
+        max_net_notional: aapl.max_net_notional,
+        credit_notional: aapl.credit_notional,
+        ..aapl_limits(50)
+    };
+    assert!(expected_aapl.credit_notional.is_some());
+    assert_eq!(set.instruments, vec![expected_aapl, msft.clone()]);
     assert_eq!(op.get_limits(), set);
 
     // Every gateway's orders stream (1101..1103) gets the whole table under version 2.
@@ -496,20 +507,15 @@ fn limits_set_is_journaled_published_to_every_gateway_and_judges_the_next_parent
     let op = Operator::connect(&addr);
     assert_eq!(op.get_limits(), set);
     // Before routing to anyone, the restarted aggregator re-sends every gateway the limits in
-    // force (version 2, whole table) and its last credit grant per instrument, then asks for
-    // the execution-stream replay.
+    // force (version 2, whole table), then asks for the execution-stream replay.
+    let mut requests = Vec::new();
     for g in 1..=3 {
         let got = gw.drain(g, Duration::from_millis(500));
-        // Unanswered, the replay request is repeated every venue timeout: the first four.
-        let kinds: Vec<&str> = got.iter().take(4).map(|m| m.kind().name()).collect();
+        // Unanswered, the replay request is repeated every venue timeout: the first two.
+        let kinds: Vec<&str> = got.iter().take(2).map(|m| m.kind().name()).collect();
         assert_eq!(
             kinds,
-            [
-                "RiskLimits",
-                "CreditGrant",
-                "CreditGrant",
-                "ExecutionReplayRequest"
-            ],
+            ["RiskLimits", "ExecutionReplayRequest"],
             "gateway {g}: {got:?}"
         );
         let Message::RiskLimits(l) = &got[0] else {
@@ -517,13 +523,60 @@ fn limits_set_is_journaled_published_to_every_gateway_and_judges_the_next_parent
         };
         assert_eq!((l.version, l.limits.len()), (2, 2), "{l:?}");
         assert_eq!(l.limits[0].max_order_qty.0, 50, "{l:?}");
-        for (m, instrument) in got[1..3].iter().zip([0u32, 1]) {
-            let Message::CreditGrant(c) = m else {
-                unreachable!()
-            };
-            assert_eq!((c.gateway_id.0, c.instrument_id.0), (g as u16, instrument));
-            assert!(c.grant_sequence >= 1, "{c:?}");
+        let Some(Message::ExecutionReplayRequest(r)) = got
+            .iter()
+            .rev()
+            .find(|m| matches!(m, Message::ExecutionReplayRequest(_)))
+        else {
+            unreachable!()
+        };
+        requests.push(*r);
+    }
+    // Each gateway answers (nothing numbered to replay): resynced, it gets its whole slice of
+    // every instrument as an absolute CreditSlice through its last applied message (0 here),
+    // continuing its grant sequence.
+    // (A request left unanswered is repeated each venue timeout: answer the newest.)
+    for (g, r) in (1..=3).zip(requests) {
+        let complete = |r: &sbe::ExecutionReplayRequest| {
+            Message::ExecutionReplayComplete(sbe::ExecutionReplayComplete {
+                gateway_id: r.gateway_id,
+                request_id: r.request_id,
+                from_sequence: r.from_sequence,
+                last_sequence: 0,
+                replayed: 0,
+                timestamp_ns: now_ns(),
+            })
+        };
+        gw.send_execution(&complete(&r));
+        let deadline = std::time::Instant::now() + DEADLINE;
+        let mut slices = Vec::new();
+        while slices.len() < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "gateway {g}: {slices:?}"
+            );
+            for m in gw.drain(g, Duration::from_millis(100)) {
+                match m {
+                    Message::CreditSlice(c) => slices.push(c),
+                    Message::ExecutionReplayRequest(again) => gw.send_execution(&complete(&again)),
+                    _ => {}
+                }
+            }
         }
+        for (c, instrument) in slices.iter().zip([0u32, 1]) {
+            assert_eq!(
+                (c.gateway_id.0, c.instrument_id.0, c.through_stream_sequence),
+                (g as u16, instrument, 0),
+                "{c:?}"
+            );
+            assert!(c.grant_sequence >= 2, "continues after the grants: {c:?}");
+        }
+        // AAPL: start-up grant of a third of the buy room, less what gateway g's child
+        // (sent before the restart, unfilled) does not consume: the slice is what was granted.
+        assert!(
+            slices[0].buy_qty > 0 && slices[0].notional > 0,
+            "{slices:?}"
+        );
     }
     let (status, lines, stderr) = agg.terminate(DEADLINE);
     assert!(status.success(), "{stderr}");
@@ -595,4 +648,106 @@ fn an_ioc_parent_without_credit_is_canceled_with_no_child_and_reason_no_credit()
     );
     let (status, _, stderr) = agg.terminate(DEADLINE);
     assert!(status.success(), "{stderr}");
+}
+
+/// Limits.Set of the centre's own limits through the real binary: a raised credit budget is
+/// granted to every gateway at once, a lowered gross exposure limit refuses the next parent
+/// naming it, the totals are set, and all of it (journaled as LimitsState) survives SIGKILL.
+#[test]
+fn limits_set_of_gross_net_credit_and_totals_grants_refuses_and_survives_a_restart() {
+    let (_dir, mut gw, config) = start("agg-limits-credit");
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    op.wait_venues(&["NASDAQ", "BX", "PSX"], proto::SessionState::Connected);
+    publish_books(&mut gw, 1);
+    std::thread::sleep(Duration::from_millis(200));
+    for g in 1..=3 {
+        gw.drain(g, Duration::from_millis(100)); // start-up credit
+    }
+    let configured = op.get_limits();
+    let (aapl, msft) = (&configured.instruments[0], &configured.instruments[1]);
+    assert_eq!(msft.credit_notional, Some(1), "MSFT's configured budget");
+    assert!(configured.max_gross_notional_total > 0);
+
+    // MSFT's budget raised to $3M + 1 tick: room 3e10 + 1, each gateway's slice tops up to
+    // a third (1e10); AAPL's gross exposure limit lowered to 1 tick; both totals replaced.
+    let raised = 3_000_000 * 10_000 + 1;
+    let request = proto::SetLimitsRequest {
+        instruments: vec![
+            proto::InstrumentLimits {
+                max_gross_notional: Some(1),
+                ..aapl.clone()
+            },
+            proto::InstrumentLimits {
+                credit_notional: Some(raised),
+                ..msft.clone()
+            },
+        ],
+        expected_version: 1,
+        max_gross_notional_total: Some(7_000_000 * 10_000),
+        max_net_notional_total: Some(6_000_000 * 10_000),
+    };
+    let set = op.set_limits(request, true).unwrap();
+    assert_eq!(set.version, 2);
+    assert_eq!(set.instruments[0].max_gross_notional, Some(1));
+    assert_eq!(set.instruments[1].credit_notional, Some(raised));
+    assert_eq!(
+        (set.max_gross_notional_total, set.max_net_notional_total),
+        (7_000_000 * 10_000, 6_000_000 * 10_000)
+    );
+    assert_eq!(op.get_limits(), set);
+    for g in 1..=3 {
+        let deadline = std::time::Instant::now() + DEADLINE;
+        let grant = loop {
+            let got = gw.drain(g, Duration::from_millis(100));
+            if let Some(grant) = got.iter().find_map(|x| match x {
+                Message::CreditGrant(c) if c.instrument_id.0 == 1 => Some(*c),
+                _ => None,
+            }) {
+                break grant;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "gateway {g}: no MSFT grant"
+            );
+        };
+        assert_eq!(
+            (
+                grant.gateway_id.0,
+                grant.buy_qty,
+                grant.sell_qty,
+                grant.notional
+            ),
+            (g as u16, 0, 0, 1_000_000 * 10_000),
+            "{grant:?}"
+        );
+    }
+
+    // An AAPL parent (which the configured gross limit allowed) is refused now.
+    let refused = op
+        .submit(
+            submit_request("gross", 10, P100_01, true, proto::Strategy::Sweep),
+            true,
+        )
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert!(
+        refused.message().contains("ROUTER_RISK_GROSS_EXPOSURE"),
+        "{refused:?}"
+    );
+
+    // SIGKILL and restart: the journal's LimitsState restores every field and the totals.
+    drop(op);
+    let (status, _, _) = agg.kill();
+    assert!(!status.success());
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    assert_eq!(op.get_limits(), set);
+    let (status, lines, stderr) = agg.terminate(DEADLINE);
+    assert!(status.success(), "{stderr}");
+    let counters = lines
+        .iter()
+        .find(|l| l.starts_with("AGGREGATOR_COUNTERS"))
+        .expect("counters");
+    assert!(counters.contains("agg.journal_failed=0"), "{counters}");
 }

@@ -193,6 +193,24 @@ impl CreditBook {
         s.grant_sequence = s.grant_sequence.max(grant.grant_sequence);
     }
 
+    /// States gateway `g`'s slice of `instrument` absolutely (SBE CreditSlice): the grant
+    /// sequence goes up by one (statements and grants share it) and the slice is returned.
+    /// Amounts do not change: the statement tells the gateway what the router already counts.
+    pub fn restate(&mut self, g: usize, instrument: InstrumentId) -> Slice {
+        let n = self.gateways.len();
+        let s = &mut self.slices[instrument.index() * n + g];
+        s.grant_sequence += 1;
+        *s
+    }
+
+    /// Re-applies a statement sent earlier (journal replay): only the grant sequence moves
+    /// (to at least `grant_sequence`), the amounts are the router's own.
+    pub fn restore_statement(&mut self, g: usize, instrument: InstrumentId, grant_sequence: u64) {
+        let n = self.gateways.len();
+        let s = &mut self.slices[instrument.index() * n + g];
+        s.grant_sequence = s.grant_sequence.max(grant_sequence);
+    }
+
     /// Tops every gateway's slice up toward `room / gateways` without the sum exceeding
     /// `room`, emitting one additive CreditGrant per gateway that gets anything.
     pub fn rebalance(

@@ -301,6 +301,31 @@ pub struct CreditGrant {
     pub timestamp_ns: u64,
 }
 
+/// SBE `CreditSlice` (id 38): the whole slice of one instrument the router holds outstanding
+/// for one gateway (granted − returned − consumed by fills), counting that gateway's
+/// execution-stream messages up to `through_stream_sequence`. The gateway sets its slice to
+/// this minus what its own later messages took (`docs/router.md` § Absolute credit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CreditSlice {
+    /// Gateway the slice belongs to.
+    pub gateway: GatewayId,
+    /// Instrument.
+    pub instrument: InstrumentId,
+    /// Grant number per (gateway, instrument), shared with [`CreditGrant`] (+1 per grant or
+    /// slice statement).
+    pub grant_sequence: u64,
+    /// Buy shares outstanding.
+    pub buy_qty: u64,
+    /// Sell shares outstanding.
+    pub sell_qty: u64,
+    /// Notional outstanding, 1/10,000 $.
+    pub notional: i64,
+    /// Last `streamSequence` of the gateway the owner had applied (0 = none).
+    pub through_stream_sequence: u64,
+    /// Statement time, UTC ns.
+    pub timestamp_ns: u64,
+}
+
 /// SBE `KillSwitch` (id 34), to forward to every gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KillSwitch {
@@ -314,9 +339,11 @@ pub struct KillSwitch {
     pub timestamp_ns: u64,
 }
 
-/// New limits of one instrument, as carried by gRPC `InstrumentLimits` and each SBE
-/// RiskLimits (id 33) entry. Gross / net notional and the credit budget are not part of it
-/// and stay as configured.
+/// New limits of one instrument, as carried by gRPC `InstrumentLimits` (Limits.Set) and the
+/// journal's SBE LimitsState (id 37) entries. The first five fields are also what each SBE
+/// RiskLimits (id 33) entry carries to the gateways; `max_gross_notional`,
+/// `max_net_notional` and `credit_notional` are the centre's own and `None` leaves them as
+/// they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LimitsUpdate {
     /// The instrument.
@@ -331,6 +358,33 @@ pub struct LimitsUpdate {
     pub price_collar_bps: u32,
     /// Order rate, orders per second, `> 0` (enforced by the gateways).
     pub max_orders_per_second: u32,
+    /// Largest gross exposure of the instrument, 1/10,000 $, `>= 0`; `None` = unchanged.
+    pub max_gross_notional: Option<i64>,
+    /// Largest absolute net exposure of the instrument, 1/10,000 $, `>= 0`; `None` =
+    /// unchanged.
+    pub max_net_notional: Option<i64>,
+    /// Traded-notional budget shared out to the gateways as credit, 1/10,000 $, `>= 0`;
+    /// `None` = unchanged. Raising it grants the new room (additive CreditGrants); lowering it
+    /// revokes nothing ([`crate::credit`]).
+    pub credit_notional: Option<i64>,
+}
+
+/// New cross-instrument limits (`RouterLimits::max_gross_notional_total` /
+/// `max_net_notional_total`), 1/10,000 $, `>= 0`; `None` = unchanged. Carried by gRPC
+/// `SetLimitsRequest` fields 3 and 4 and SBE LimitsState (id 37).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TotalLimitsUpdate {
+    /// Largest gross exposure over all instruments.
+    pub max_gross_notional_total: Option<i64>,
+    /// Largest absolute net exposure over all instruments.
+    pub max_net_notional_total: Option<i64>,
+}
+
+impl TotalLimitsUpdate {
+    /// True when neither total is changed.
+    pub fn is_empty(&self) -> bool {
+        self.max_gross_notional_total.is_none() && self.max_net_notional_total.is_none()
+    }
 }
 
 /// SBE `RiskLimits` (id 33), to publish to every gateway: the full per-instrument table in
@@ -354,6 +408,8 @@ pub enum Command {
     Cancel(CancelOrder),
     /// Publish a CreditGrant to `gateway`.
     Credit(CreditGrant),
+    /// Publish a CreditSlice (absolute) to `gateway`.
+    Slice(CreditSlice),
     /// Publish a KillSwitch to every gateway.
     Kill(KillSwitch),
     /// Publish RiskLimits (the whole table) to every gateway.

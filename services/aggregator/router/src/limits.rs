@@ -63,7 +63,7 @@ pub const PRICE_COLLAR_BPS_MAX: u32 = 10_000;
 
 impl InstrumentRiskLimits {
     /// Checks one instrument's limits: `max_order_qty > 0`, `max_position >= 0`, every
-    /// notional `>= 0` and `max_order_notional` within `i64` (the SBE field),
+    /// notional in `0..=i64::MAX` (the SBE `Notional` fields of RiskLimits and LimitsState),
     /// `price_collar_bps` in `1..=10_000`, `max_orders_per_second > 0`.
     ///
     /// # Errors
@@ -82,12 +82,9 @@ impl InstrumentRiskLimits {
             ("instruments.max_net_notional", self.max_net_notional),
             ("instruments.credit_notional", self.credit_notional),
         ] {
-            if v < 0 {
+            if v < 0 || v > i128::from(i64::MAX) {
                 return bad(field, v);
             }
-        }
-        if self.max_order_notional > i128::from(i64::MAX) {
-            return bad("instruments.max_order_notional", self.max_order_notional);
         }
         if self.price_collar_bps == 0 || self.price_collar_bps > PRICE_COLLAR_BPS_MAX {
             return bad("instruments.price_collar_bps", self.price_collar_bps.into());
@@ -97,6 +94,23 @@ impl InstrumentRiskLimits {
         }
         Ok(())
     }
+}
+
+/// Checks the cross-instrument limits: each in `0..=i64::MAX`, 1/10,000 $.
+///
+/// # Errors
+/// [`RouterError::InvalidLimits`] naming `max_gross_notional_total` or
+/// `max_net_notional_total`.
+pub fn validate_totals(max_gross_total: i128, max_net_total: i128) -> Result<(), RouterError> {
+    for (field, v) in [
+        ("max_gross_notional_total", max_gross_total),
+        ("max_net_notional_total", max_net_total),
+    ] {
+        if v < 0 || v > i128::from(i64::MAX) {
+            return Err(RouterError::InvalidLimits { field, value: v });
+        }
+    }
+    Ok(())
 }
 
 /// The router's configuration: sizes, venues, fees and risk limits.
@@ -193,12 +207,7 @@ impl RouterLimits {
         for l in &self.instruments {
             l.validate()?;
         }
-        if self.max_gross_notional_total < 0 {
-            return bad("max_gross_notional_total", self.max_gross_notional_total);
-        }
-        if self.max_net_notional_total < 0 {
-            return bad("max_net_notional_total", self.max_net_notional_total);
-        }
+        validate_totals(self.max_gross_notional_total, self.max_net_notional_total)?;
         Ok(())
     }
 

@@ -127,6 +127,19 @@ impl RiskBook {
         self.limits[instrument.index()] = limits;
     }
 
+    /// Cross-instrument limits `(max_gross_notional_total, max_net_notional_total)`,
+    /// 1/10,000 $.
+    pub fn total_limits(&self) -> (i128, i128) {
+        (self.max_gross_total, self.max_net_total)
+    }
+
+    /// Replaces the cross-instrument limits (already validated by the caller, `>= 0`,
+    /// 1/10,000 $). Exposure is untouched; the new limits judge the next parent.
+    pub(crate) fn replace_total_limits(&mut self, max_gross_total: i128, max_net_total: i128) {
+        self.max_gross_total = max_gross_total;
+        self.max_net_total = max_net_total;
+    }
+
     /// Net position of `instrument` over all venues, shares.
     pub fn position(&self, instrument: InstrumentId) -> i64 {
         self.exposure[instrument.index()].position

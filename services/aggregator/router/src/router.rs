@@ -9,7 +9,7 @@ use crate::credit::{CreditBook, Room};
 use crate::error::{check_instrument, check_venue, RouterError};
 use crate::events::*;
 use crate::kill::{KillFlag, KillState};
-use crate::limits::{InstrumentRiskLimits, RouterLimits, VENUES_MAX};
+use crate::limits::{validate_totals, InstrumentRiskLimits, RouterLimits, VENUES_MAX};
 use crate::nbbo::{self, Nbbo};
 use crate::parent::{Parent, ParentEvent, ParentState};
 use crate::risk::{Counters4, RiskBook};
@@ -17,7 +17,7 @@ use crate::snapshot::*;
 use crate::strategy::{self, Plan, PlannedChild, RouteContext};
 use crate::venue::VenueHealth;
 use crossbar_book::RefMap;
-use crossbar_model::{InstrumentId, OrderId, Price, Qty, Side, TimeInForce};
+use crossbar_model::{GatewayId, InstrumentId, OrderId, Price, Qty, Side, TimeInForce};
 
 mod restore;
 mod resync;
@@ -225,6 +225,46 @@ impl Router {
         for i in 0..self.limits.instrument_count {
             self.rebalance_credit(InstrumentId(i), now_ns, sink);
         }
+    }
+
+    /// States `gateway`'s whole slice of every instrument it was ever granted credit for as
+    /// an absolute [`Command::Slice`] (SBE CreditSlice), counting the gateway's execution-stream
+    /// messages up to `through_stream_sequence` (the owner's last applied). Each statement
+    /// takes the next grant sequence of its (gateway, instrument). Sent after the gateway's
+    /// execution-stream resync, so a gateway that lost its journal gets its slice back and a
+    /// gateway that kept it is corrected to the router's count. Returns how many statements.
+    ///
+    /// # Errors
+    /// `ROUTER_UNKNOWN_GATEWAY`; nothing is emitted.
+    pub fn restate_credit(
+        &mut self,
+        gateway: GatewayId,
+        through_stream_sequence: u64,
+        now_ns: u64,
+        sink: &mut impl CommandSink,
+    ) -> Result<usize, RouterError> {
+        let r = self.credit.gateway_index(gateway);
+        let g = self.count(r)?;
+        let mut n = 0;
+        for i in 0..self.limits.instrument_count {
+            let instrument = InstrumentId(i);
+            if self.credit.slice(g, instrument).grant_sequence == 0 {
+                continue; // never granted: nothing to state
+            }
+            let s = self.credit.restate(g, instrument);
+            sink.emit(Command::Slice(CreditSlice {
+                gateway,
+                instrument,
+                grant_sequence: s.grant_sequence,
+                buy_qty: s.buy,
+                sell_qty: s.sell,
+                notional: i64::try_from(s.notional).unwrap_or(i64::MAX),
+                through_stream_sequence,
+                timestamp_ns: now_ns,
+            }));
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Re-judges venue health at `now_ns` (heartbeat timeouts). Returns true when the set of
@@ -1045,13 +1085,14 @@ impl Router {
     /// every entry is checked first (known instrument, listed once, values as
     /// [`InstrumentRiskLimits::validate`]) and a refusal changes nothing. On success the
     /// version goes up by one, one [`Command::Limits`] announces the whole table to every
-    /// gateway, and credit is re-balanced under the new `max_position` of each listed
-    /// instrument. Orders already accepted or working are not re-judged: the new limits
-    /// apply to the next parent (and the gateways apply them to the next child). Credit
-    /// already granted is not revoked; when a lowered limit leaves less room than is
-    /// outstanding, no more is granted until fills and returns make room (see [`crate::credit`]).
-    /// `expected_version` 0 applies unconditionally, else only when it equals
-    /// [`Router::limits_version`]. Returns the new version.
+    /// gateway, and credit is re-balanced under the new `max_position` and `credit_notional`
+    /// of each listed instrument (raising either grants the new room). Orders already
+    /// accepted or working are not re-judged: the new limits apply to the next parent (and
+    /// the gateways apply them to the next child). Credit already granted is not revoked;
+    /// when a lowered limit leaves less room than is outstanding, no more is granted until
+    /// fills and returns make room (see [`crate::credit`]). `expected_version` 0 applies
+    /// unconditionally, else only when it equals [`Router::limits_version`]. Returns the new
+    /// version. Same as [`Router::set_limits_with_totals`] with the totals unchanged.
     ///
     /// # Errors
     /// `ROUTER_LIMITS_VERSION` (stale `expected_version`), `ROUTER_UNKNOWN_INSTRUMENT`,
@@ -1064,11 +1105,37 @@ impl Router {
         now_ns: u64,
         sink: &mut impl CommandSink,
     ) -> Result<u64, RouterError> {
-        let r = self.check_limits(updates, expected_version);
+        self.set_limits_with_totals(
+            updates,
+            TotalLimitsUpdate::default(),
+            expected_version,
+            now_ns,
+            sink,
+        )
+    }
+
+    /// [`Router::set_limits`] that may also replace the cross-instrument limits
+    /// (`max_gross_notional_total`, `max_net_notional_total`, 1/10,000 $). `updates` may be
+    /// empty when `totals` changes something. All or nothing as [`Router::set_limits`]; the
+    /// version goes up by one for the whole change.
+    ///
+    /// # Errors
+    /// As [`Router::set_limits`]; a negative total is `ROUTER_INVALID_LIMITS
+    /// field=max_gross_notional_total` / `field=max_net_notional_total`; no instrument and no
+    /// total is `field=instruments`.
+    pub fn set_limits_with_totals(
+        &mut self,
+        updates: &[LimitsUpdate],
+        totals: TotalLimitsUpdate,
+        expected_version: u64,
+        now_ns: u64,
+        sink: &mut impl CommandSink,
+    ) -> Result<u64, RouterError> {
+        let r = self.check_limits(updates, totals, expected_version);
         let r = self.count(r);
         r?;
         let version = self.limits_version + 1;
-        self.apply_limits(updates, version);
+        self.apply_limits(updates, totals, version);
         sink.emit(Command::Limits(RiskLimitsChanged {
             version,
             timestamp_ns: now_ns,
@@ -1081,19 +1148,34 @@ impl Router {
 
     /// The limits `u` would make of its instrument's current ones.
     fn updated_limits(&self, u: &LimitsUpdate) -> InstrumentRiskLimits {
+        let now = self.risk.limits(u.instrument);
         InstrumentRiskLimits {
             max_order_qty: u.max_order_qty,
             max_order_notional: u.max_order_notional.into(),
             max_position: u.max_position,
             price_collar_bps: u.price_collar_bps,
             max_orders_per_second: u.max_orders_per_second,
-            ..*self.risk.limits(u.instrument)
+            max_gross_notional: u
+                .max_gross_notional
+                .map_or(now.max_gross_notional, i128::from),
+            max_net_notional: u.max_net_notional.map_or(now.max_net_notional, i128::from),
+            credit_notional: u.credit_notional.map_or(now.credit_notional, i128::from),
         }
     }
 
-    fn check_limits(
+    /// The cross-instrument limits `t` would make of the current ones.
+    fn updated_totals(&self, t: TotalLimitsUpdate) -> (i128, i128) {
+        let (gross, net) = self.risk.total_limits();
+        (
+            t.max_gross_notional_total.map_or(gross, i128::from),
+            t.max_net_notional_total.map_or(net, i128::from),
+        )
+    }
+
+    pub(crate) fn check_limits(
         &mut self,
         updates: &[LimitsUpdate],
+        totals: TotalLimitsUpdate,
         expected_version: u64,
     ) -> Result<(), RouterError> {
         if expected_version != 0 && expected_version != self.limits_version {
@@ -1102,14 +1184,18 @@ impl Router {
                 actual: self.limits_version,
             });
         }
-        if updates.is_empty() || updates.len() > self.limits_listed.len() {
+        if (updates.is_empty() && totals.is_empty()) || updates.len() > self.limits_listed.len() {
             return Err(RouterError::InvalidLimits {
                 field: "instruments",
                 value: updates.len() as i128,
             });
         }
-        let mut r = Ok(());
+        let (gross_total, net_total) = self.updated_totals(totals);
+        let mut r = validate_totals(gross_total, net_total);
         for u in updates {
+            if r.is_err() {
+                break;
+            }
             r = check_instrument(u.instrument, self.limits.instrument_count)
                 .and_then(|i| {
                     if std::mem::replace(&mut self.limits_listed[i], true) {
@@ -1122,9 +1208,6 @@ impl Router {
                     }
                 })
                 .and_then(|()| self.updated_limits(u).validate());
-            if r.is_err() {
-                break;
-            }
         }
         for u in updates {
             if let Some(seen) = self.limits_listed.get_mut(u.instrument.index()) {
@@ -1134,12 +1217,21 @@ impl Router {
         r
     }
 
-    fn apply_limits(&mut self, updates: &[LimitsUpdate], version: u64) {
+    pub(crate) fn apply_limits(
+        &mut self,
+        updates: &[LimitsUpdate],
+        totals: TotalLimitsUpdate,
+        version: u64,
+    ) {
         for u in updates {
             let l = self.updated_limits(u);
             self.risk.replace_limits(u.instrument, l);
             self.limits.instruments[u.instrument.index()] = l;
         }
+        let (gross_total, net_total) = self.updated_totals(totals);
+        self.risk.replace_total_limits(gross_total, net_total);
+        self.limits.max_gross_notional_total = gross_total;
+        self.limits.max_net_notional_total = net_total;
         self.limits_version = version;
     }
 

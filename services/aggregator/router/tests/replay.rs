@@ -150,6 +150,7 @@ fn replay(journal: &[Rec]) -> (Router, Vec<Command>) {
             Rec::Sent(Command::NewChild(c)) => r.restore_child(c).unwrap(),
             Rec::Sent(Command::Cancel(c)) => r.restore_cancel_sent(c.order_id).unwrap(),
             Rec::Sent(Command::Credit(g)) => r.restore_credit_grant(g).unwrap(),
+            Rec::Sent(Command::Slice(c)) => r.restore_credit_slice(c).unwrap(),
             Rec::Sent(Command::Kill(k)) => {
                 if k.active {
                     r.engage_kill_switch(

@@ -1118,6 +1118,9 @@ fn update(instrument: InstrumentId, max_order_qty: u32, max_position: i64) -> Li
         max_position,
         price_collar_bps: 250,
         max_orders_per_second: 20,
+        max_gross_notional: None,
+        max_net_notional: None,
+        credit_notional: None,
     }
 }
 
@@ -1357,6 +1360,301 @@ fn journaled_limits_are_restored_with_their_version_and_no_commands() {
     assert_eq!(r.set_limits(&[update(I1, 8, 500)], 3, T0, &mut out), Ok(4));
 }
 
+/// Every instrument's limits and the totals, to compare before and after a refused change.
+fn limits_state(r: &Router) -> (Vec<InstrumentRiskLimits>, (i128, i128), u64) {
+    (
+        r.risk().all_limits().to_vec(),
+        r.risk().total_limits(),
+        r.limits_version(),
+    )
+}
+
+#[test]
+fn gross_net_credit_and_totals_are_set_at_their_boundary_and_refused_below_it() {
+    let mut h = Harness::new();
+    h.out.clear();
+    let with = |f: &dyn Fn(&mut LimitsUpdate)| {
+        let mut u = update(I0, 10, 10);
+        f(&mut u);
+        u
+    };
+    // Refused: one below each boundary, naming the field; nothing changes, nothing is sent.
+    let refused: Vec<(Vec<LimitsUpdate>, TotalLimitsUpdate, &str)> = vec![
+        (
+            vec![with(&|u| u.max_gross_notional = Some(-1))],
+            TotalLimitsUpdate::default(),
+            "ROUTER_INVALID_LIMITS field=instruments.max_gross_notional value=-1",
+        ),
+        (
+            vec![with(&|u| u.max_net_notional = Some(-1))],
+            TotalLimitsUpdate::default(),
+            "ROUTER_INVALID_LIMITS field=instruments.max_net_notional value=-1",
+        ),
+        (
+            vec![with(&|u| u.credit_notional = Some(-1))],
+            TotalLimitsUpdate::default(),
+            "ROUTER_INVALID_LIMITS field=instruments.credit_notional value=-1",
+        ),
+        (
+            vec![update(I0, 10, 10)],
+            TotalLimitsUpdate {
+                max_gross_notional_total: Some(-1),
+                max_net_notional_total: None,
+            },
+            "ROUTER_INVALID_LIMITS field=max_gross_notional_total value=-1",
+        ),
+        (
+            vec![],
+            TotalLimitsUpdate {
+                max_gross_notional_total: Some(0),
+                max_net_notional_total: Some(-1),
+            },
+            "ROUTER_INVALID_LIMITS field=max_net_notional_total value=-1",
+        ),
+        (
+            vec![],
+            TotalLimitsUpdate::default(),
+            "ROUTER_INVALID_LIMITS field=instruments value=0",
+        ),
+    ];
+    for (updates, totals, message) in refused {
+        let before = limits_state(&h.r);
+        let e =
+            h.r.set_limits_with_totals(&updates, totals, 0, T0, &mut h.out)
+                .unwrap_err();
+        assert_eq!(e.to_string(), message);
+        assert_eq!(e.code(), "ROUTER_INVALID_LIMITS");
+        assert_eq!(limits_state(&h.r), before, "{message}");
+        assert!(h.out.is_empty(), "{message}");
+    }
+    // Accepted at the boundary: 0 on every new field, then i64::MAX.
+    for (v, version) in [(0, 2), (i64::MAX, 3)] {
+        let u = LimitsUpdate {
+            max_gross_notional: Some(v),
+            max_net_notional: Some(v),
+            credit_notional: Some(v),
+            ..update(I1, 10, 10)
+        };
+        let totals = TotalLimitsUpdate {
+            max_gross_notional_total: Some(v),
+            max_net_notional_total: Some(v),
+        };
+        assert_eq!(
+            h.r.set_limits_with_totals(&[u], totals, 0, T0, &mut h.out),
+            Ok(version)
+        );
+        let l = h.r.risk().limits(I1);
+        let v = i128::from(v);
+        assert_eq!(
+            (l.max_gross_notional, l.max_net_notional, l.credit_notional),
+            (v, v, v)
+        );
+        assert_eq!(h.r.risk().total_limits(), (v, v));
+        assert_eq!(h.r.limits().max_gross_notional_total, v);
+        assert_eq!(h.r.limits().instruments[1], *l);
+    }
+    // Totals alone (no instrument listed) are a change of their own; None keeps a value.
+    let before = *h.r.risk().limits(I1);
+    assert_eq!(
+        h.r.set_limits_with_totals(
+            &[],
+            TotalLimitsUpdate {
+                max_gross_notional_total: Some(7),
+                max_net_notional_total: None,
+            },
+            3,
+            T0,
+            &mut h.out
+        ),
+        Ok(4)
+    );
+    assert_eq!(h.r.risk().total_limits(), (7, i128::from(i64::MAX)));
+    assert_eq!(*h.r.risk().limits(I1), before);
+    // An update without the new fields leaves them as they are.
+    h.r.set_limits(&[update(I1, 11, 10)], 4, T0, &mut h.out)
+        .unwrap();
+    let after = h.r.risk().limits(I1);
+    assert_eq!(after.max_order_qty, Qty(11));
+    assert_eq!(after.credit_notional, before.credit_notional);
+    assert_eq!(after.max_gross_notional, before.max_gross_notional);
+}
+
+#[test]
+fn a_parent_that_passed_is_refused_after_gross_net_or_total_limits_are_lowered() {
+    let t = T0 + 10;
+    // Buy 100 @ $100: order notional 1e8. After one such parent, a second one makes gross
+    // 2e8 and worst-case net 200 x 1e6 = 2e8 (instrument and totals alike).
+    let buy = |h: &mut Harness| {
+        h.submit(
+            I0,
+            Side::Buy,
+            100,
+            1_000_000,
+            TimeInForce::Day,
+            Strategy::Post,
+            t,
+        )
+    };
+    let at: i64 = 200_000_000;
+    let cases: [(LimitsUpdate, TotalLimitsUpdate, RiskReason); 4] = [
+        (
+            LimitsUpdate {
+                max_gross_notional: Some(at - 1),
+                ..update(I0, 5_000, 10_000)
+            },
+            TotalLimitsUpdate::default(),
+            RiskReason::GrossExposure,
+        ),
+        (
+            LimitsUpdate {
+                max_net_notional: Some(at - 1),
+                ..update(I0, 5_000, 10_000)
+            },
+            TotalLimitsUpdate::default(),
+            RiskReason::NetExposure,
+        ),
+        (
+            update(I0, 5_000, 10_000),
+            TotalLimitsUpdate {
+                max_gross_notional_total: Some(at - 1),
+                max_net_notional_total: None,
+            },
+            RiskReason::GrossExposureTotal,
+        ),
+        (
+            update(I0, 5_000, 10_000),
+            TotalLimitsUpdate {
+                max_gross_notional_total: None,
+                max_net_notional_total: Some(at - 1),
+            },
+            RiskReason::NetExposureTotal,
+        ),
+    ];
+    for (u, totals, reason) in cases {
+        let mut h = Harness::new();
+        buy(&mut h).unwrap();
+        // The same parent passes under the configured limits ...
+        h.r.set_limits_with_totals(&[u], totals, 0, T0, &mut h.out)
+            .unwrap();
+        // ... and is refused under the lowered one, naming it, changing nothing.
+        let open = h.r.risk().open(I0);
+        let e = buy(&mut h).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{} instrument=0 value={at} limit={}", reason.code(), at - 1)
+        );
+        assert_eq!(
+            e.reject_reason(),
+            4,
+            "PositionLimit family (SBE RejectReason)"
+        );
+        assert_eq!(h.r.risk().open(I0), open);
+        // Exactly at the limit passes again (inclusive).
+        let mut u = u;
+        let mut totals = totals;
+        u.max_gross_notional = u.max_gross_notional.map(|_| at);
+        u.max_net_notional = u.max_net_notional.map(|_| at);
+        totals.max_gross_notional_total = totals.max_gross_notional_total.map(|_| at);
+        totals.max_net_notional_total = totals.max_net_notional_total.map(|_| at);
+        h.r.set_limits_with_totals(&[u], totals, 0, T0, &mut h.out)
+            .unwrap();
+        buy(&mut h).unwrap();
+    }
+}
+
+#[test]
+fn raised_credit_budget_is_granted_to_the_gateways_and_lowered_one_revokes_nothing() {
+    let mut r = Router::new(limits()).unwrap();
+    let mut out = Vec::new();
+    r.start(T0, &mut out);
+    let notional =
+        |r: &Router| -> Vec<i128> { (0..3).map(|g| r.credit().slice(g, I0).notional).collect() };
+    assert_eq!(notional(&r), vec![10_000 * 1_000_000; 3]);
+    let with_credit = |c: i64| LimitsUpdate {
+        credit_notional: Some(c),
+        ..update(I0, 5_000, 10_000)
+    };
+    let grants = |out: &[Command]| -> Vec<(u16, u64, u64, i64, u64)> {
+        out.iter()
+            .filter_map(|c| match c {
+                Command::Credit(g) => Some((
+                    g.gateway.0,
+                    g.buy_qty,
+                    g.sell_qty,
+                    g.notional,
+                    g.grant_sequence,
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    // Raised from 30,000 $ M to 36,000: the 6,000 of new room goes out, 2,000 each.
+    out.clear();
+    r.set_limits(&[with_credit(36_000 * 1_000_000)], 0, T0, &mut out)
+        .unwrap();
+    assert_eq!(
+        grants(&out),
+        vec![
+            (1, 0, 0, 2_000 * 1_000_000, 2),
+            (2, 0, 0, 2_000 * 1_000_000, 2),
+            (3, 0, 0, 2_000 * 1_000_000, 2)
+        ]
+    );
+    assert_eq!(notional(&r), vec![12_000 * 1_000_000; 3]);
+    // Lowered to 3,000: nothing revoked, nothing granted.
+    out.clear();
+    r.set_limits(&[with_credit(3_000 * 1_000_000)], 0, T0, &mut out)
+        .unwrap();
+    assert!(grants(&out).is_empty());
+    assert_eq!(notional(&r), vec![12_000 * 1_000_000; 3]);
+    // Raised to 39,000: 3,000 free over the 36,000 outstanding, +1,000 each.
+    out.clear();
+    r.set_limits(&[with_credit(39_000 * 1_000_000)], 0, T0, &mut out)
+        .unwrap();
+    assert_eq!(
+        grants(&out),
+        vec![
+            (1, 0, 0, 1_000 * 1_000_000, 3),
+            (2, 0, 0, 1_000 * 1_000_000, 3),
+            (3, 0, 0, 1_000 * 1_000_000, 3)
+        ]
+    );
+    r.credit()
+        .assert_within(I0, credit::Room::new(10_000, 0, 39_000 * 1_000_000, 0));
+}
+
+#[test]
+fn journaled_limits_state_restores_gross_net_credit_and_totals() {
+    let mut r = Router::new(limits()).unwrap();
+    r.begin_replay();
+    let u = LimitsUpdate {
+        max_gross_notional: Some(11),
+        max_net_notional: Some(12),
+        credit_notional: Some(13),
+        ..update(I1, 42, 500)
+    };
+    let totals = TotalLimitsUpdate {
+        max_gross_notional_total: Some(14),
+        max_net_notional_total: Some(15),
+    };
+    r.restore_limits_with_totals(&[u], totals, 2).unwrap();
+    let l = r.risk().limits(I1);
+    assert_eq!(
+        (l.max_gross_notional, l.max_net_notional, l.credit_notional),
+        (11, 12, 13)
+    );
+    assert_eq!(r.risk().total_limits(), (14, 15));
+    // An older or equal version is refused and changes nothing.
+    let before = limits_state(&r);
+    assert!(r
+        .restore_limits_with_totals(&[update(I1, 1, 1)], TotalLimitsUpdate::default(), 2)
+        .is_err());
+    assert_eq!(limits_state(&r), before);
+    let mut out = Vec::new();
+    r.end_replay(T0, &mut out);
+    assert!(limit_commands(&out).is_empty());
+}
+
 /// The NewChild commands in `out`.
 fn new_children(out: &[Command]) -> Vec<NewChildOrder> {
     out.iter()
@@ -1538,4 +1836,73 @@ fn canceled_ioc_parents_say_why_credit_liquidity_or_venue() {
     for r in CancelReason::ALL {
         assert_eq!(CancelReason::from_name(r.name()), Some(r));
     }
+}
+
+#[test]
+fn credit_is_restated_absolutely_per_instrument_and_the_grant_sequence_continues() {
+    let mut r = Router::new(limits()).unwrap();
+    let mut out = Vec::new();
+    r.start(T0, &mut out);
+    // Gateway 2 returns part of its I0 slice: the statement says what is left.
+    r.on_credit_return(
+        &CreditReturn {
+            gateway: GatewayId(2),
+            instrument: I0,
+            buy_qty: 333,
+            sell_qty: 0,
+            notional: 1_000,
+        },
+        T0,
+        &mut out,
+    )
+    .unwrap();
+    out.clear();
+    let before = r.credit().slice(1, I0);
+    assert_eq!(r.restate_credit(GatewayId(2), 41, T0 + 5, &mut out), Ok(4));
+    let slices: Vec<CreditSlice> = out
+        .iter()
+        .map(|c| match c {
+            Command::Slice(s) => *s,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        slices[0],
+        CreditSlice {
+            gateway: GatewayId(2),
+            instrument: I0,
+            grant_sequence: before.grant_sequence + 1,
+            buy_qty: before.buy,
+            sell_qty: before.sell,
+            notional: before.notional as i64,
+            through_stream_sequence: 41,
+            timestamp_ns: T0 + 5,
+        }
+    );
+    assert_eq!(
+        slices.iter().map(|s| s.instrument.0).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
+    // Amounts unchanged; the next grant continues after the statement's sequence.
+    let after = r.credit().slice(1, I0);
+    assert_eq!(
+        (after.buy, after.sell, after.notional),
+        (before.buy, before.sell, before.notional)
+    );
+    assert_eq!(after.grant_sequence, before.grant_sequence + 1);
+    assert_eq!(
+        r.restate_credit(GatewayId(9), 0, T0, &mut out)
+            .unwrap_err()
+            .code(),
+        "ROUTER_UNKNOWN_GATEWAY"
+    );
+    // Replay: a journaled statement moves only the sequence.
+    let mut replayed = Router::new(limits()).unwrap();
+    replayed.begin_replay();
+    replayed.restore_credit_slice(&slices[0]).unwrap();
+    assert_eq!(
+        replayed.credit().slice(1, I0).grant_sequence,
+        slices[0].grant_sequence
+    );
+    assert_eq!(replayed.credit().slice(1, I0).buy, 0);
 }

@@ -108,7 +108,7 @@ pub struct CentreRule {
 fn on_order_message(
     message: &[u8],
     now_ns: u64,
-    feed: &MoldFeed<MarketData>,
+    feed: &mut MoldFeed<MarketData>,
     session: &mut OuchSession<Executions>,
     centre: &mut Centre,
     counters: &OrderCounters,
@@ -130,6 +130,7 @@ fn on_order_message(
             | MessageView::KillSwitch(_)
             | MessageView::RiskLimits(_)
             | MessageView::CreditGrant(_)
+            | MessageView::CreditSlice(_)
             | MessageView::ExecutionReplayRequest(_)
     );
     // The audit hook: recorded before it is applied; not recorded, not applied.
@@ -161,12 +162,21 @@ fn on_order_message(
             centre.on_credit_grant(&m, session.router_mut().risk_mut());
             return;
         }
+        MessageView::CreditSlice(m) => {
+            let taken = session
+                .sink_mut()
+                .credit_taken_after(InstrumentId(m.instrument_id()), m.through_stream_sequence());
+            centre.on_credit_slice(&m, taken, session.router_mut().risk_mut());
+            return;
+        }
         MessageView::ExecutionReplayRequest(m) => {
             // Another gateway's request (a shared stream) is not ours to answer.
             if m.gateway_id() == centre.gateway_id() {
                 session
                     .sink_mut()
                     .start_replay(m.request_id(), m.from_sequence());
+                // A resyncing centre restarted: it has none of our books.
+                feed.handler_mut().refresh_all();
             } else {
                 counters.unexpected.increment();
             }
@@ -179,6 +189,8 @@ fn on_order_message(
             if risk.has_fail_closed_cause(FailClosedCause::CentreSilent) {
                 risk.set_fail_closed_cause(FailClosedCause::CentreSilent, false);
                 tracing::warn!("GATEWAY_FAIL_CLOSED_CLEARED cause=CENTRE_SILENT");
+                // What we published while it was silent may never have reached it.
+                feed.handler_mut().refresh_all();
             }
             return;
         }
@@ -389,6 +401,7 @@ impl GatewayAgent {
         risk.set_fail_closed_cause(FailClosedCause::CentreSilent, silent);
         if !silent {
             tracing::warn!("GATEWAY_FAIL_CLOSED_CLEARED cause=CENTRE_SILENT");
+            self.feed.handler_mut().refresh_all();
             return 1;
         }
         self.centre.counters().silent_entered.increment();

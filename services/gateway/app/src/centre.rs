@@ -4,7 +4,9 @@
 //! fail-closed rule (`CENTRE_SILENT`, see `crate::agent`).
 
 use crossbar_model::{InstrumentId, Qty};
-use crossbar_risk::{Credit, InstrumentLimits, KillScope, RiskEngine};
+use crossbar_risk::{
+    held_after_statement, Credit, InstrumentLimits, KillScope, LedgerError, RiskEngine,
+};
 use crossbar_runtime::{Counter, CounterSet};
 use crossbar_sbe::generated as g;
 use crossbar_sbe::KillSwitchScope;
@@ -41,6 +43,11 @@ pub struct CentreCounters {
     pub silent_cancels: Counter,
     /// CreditReturns published.
     pub credit_returns: Counter,
+    /// CreditSlices (absolute credit) applied.
+    pub credit_slices: Counter,
+    /// CreditSlices ignored: another gateway's, an unknown instrument, a grant sequence
+    /// already applied, or a statement the execution-stream ledger cannot account for.
+    pub credit_slices_ignored: Counter,
 }
 
 impl CentreCounters {
@@ -61,6 +68,8 @@ impl CentreCounters {
             silent_entered: c("silent_entered"),
             silent_cancels: c("silent_cancels"),
             credit_returns: c("credit_returns"),
+            credit_slices: c("credit_slices"),
+            credit_slices_ignored: c("credit_slices_ignored"),
         }
     }
 }
@@ -183,6 +192,65 @@ impl Centre {
         self.grant_sequences[instrument.index()] = sequence;
         self.counters.credit_grants.increment();
         true
+    }
+
+    /// Applies a CreditSlice (absolute credit, `schemas/crossbar.xml` id 38): for this gateway,
+    /// a known instrument and a grantSequence above the last one applied (statements and
+    /// grants share the sequence), the instrument's slice becomes the stated amounts minus
+    /// what this gateway's messages numbered after `throughStreamSequence` took
+    /// (`taken_after`, from [`crate::exec::Executions::credit_taken_after`]); open orders keep
+    /// their reservations. When `taken_after` is an error (the statement is about another
+    /// stream of this gateway, or the ledger no longer covers it) the slice is left as it is
+    /// and the statement counted as ignored: the gateway never takes credit it cannot
+    /// account for. Returns whether it was applied.
+    pub fn on_credit_slice(
+        &mut self,
+        m: &g::CreditSliceDecoder<'_>,
+        taken_after: Result<Credit, LedgerError>,
+        risk: &mut RiskEngine,
+    ) -> bool {
+        let instrument = InstrumentId(m.instrument_id());
+        let sequence = m.grant_sequence();
+        let last = self.grant_sequences.get(instrument.index()).copied();
+        let stale = last.is_none_or(|last| sequence <= last);
+        if m.gateway_id() != self.gateway_id || stale {
+            self.counters.credit_slices_ignored.increment();
+            return false;
+        }
+        let taken = match taken_after {
+            Ok(taken) => taken,
+            Err(error) => {
+                self.counters.credit_slices_ignored.increment();
+                tracing::warn!(%error, instrument = instrument.0, sequence, "GATEWAY_CREDIT_SLICE_IGNORED");
+                return false;
+            }
+        };
+        let stated = Credit {
+            buy_shares: i64::try_from(m.buy_qty()).unwrap_or(i64::MAX),
+            sell_shares: i64::try_from(m.sell_qty()).unwrap_or(i64::MAX),
+            notional: i128::from(m.notional()),
+        };
+        let held = held_after_statement(stated, taken);
+        match risk.set_credit_held(instrument, held) {
+            Ok(view) => {
+                self.grant_sequences[instrument.index()] = sequence;
+                self.counters.credit_slices.increment();
+                tracing::info!(
+                    instrument = instrument.0,
+                    sequence,
+                    through = m.through_stream_sequence(),
+                    buy = view.available.buy_shares,
+                    sell = view.available.sell_shares,
+                    notional = %view.available.notional,
+                    "GATEWAY_CREDIT_SLICE"
+                );
+                true
+            }
+            Err(_) => {
+                self.counters.credit_slices_ignored.increment();
+                false
+            }
+        }
     }
 
     /// Applies a KillSwitch: scope All sets the engine's all-instruments switch, Venue naming

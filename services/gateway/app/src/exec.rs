@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use crossbar_model::InstrumentId;
 use crossbar_order_entry::{SbeSink, SBE_BYTES_MAX};
-use crossbar_risk::Credit;
+use crossbar_risk::{Credit, CreditLedger, LedgerError};
 use crossbar_runtime::{Counter, CounterSet};
 use crossbar_sbe::generated as g;
 use crossbar_sbe::{decode_view, MessageView};
@@ -30,6 +30,11 @@ pub const POSITION_UPDATE_BYTES: usize = g::PositionUpdateEncoder::ENCODED_LENGT
 /// Largest queue record one session message can need: an SBE message of at most
 /// [`SBE_BYTES_MAX`] plus its PositionUpdate, each with its length prefix.
 pub const RECORD_BYTES_MAX: usize = SBE_BYTES_MAX + POSITION_UPDATE_BYTES + 2 * PREFIX;
+
+/// Credit-taking execution-stream messages (fills, CreditReturns) remembered for absolute
+/// credit statements (SBE CreditSlice): the centre states a slice through its last applied
+/// message, so only messages in flight need to be here (`crossbar_risk::CreditLedger`).
+pub const CREDIT_LEDGER_ENTRIES: usize = 16_384;
 
 /// A FIFO of whole messages in one pre-allocated byte ring (length-prefixed records).
 #[derive(Debug)]
@@ -191,6 +196,8 @@ pub struct Executions {
     stream_sequence: u64,
     /// The replay request being answered, if any.
     replay: Option<ReplayJob>,
+    /// What each recent numbered message took from the slices, as the centre counts it.
+    ledger: CreditLedger,
     counters: ExecCounters,
 }
 
@@ -220,6 +227,7 @@ impl Executions {
             heartbeat_sequence: 0,
             stream_sequence: 0,
             replay: None,
+            ledger: CreditLedger::new(CREDIT_LEDGER_ENTRIES),
             counters,
         }
     }
@@ -249,6 +257,7 @@ impl Executions {
         frame.extend_from_slice(message);
         if crossbar_sbe::set_stream_sequence(&mut frame, self.stream_sequence + 1) {
             self.stream_sequence += 1;
+            note_credit_taken(&mut self.ledger, self.stream_sequence, &frame);
         }
         // A report of something the venue already did is published even when the journal
         // refused it: withholding it would leave the centre wrong. The agent fails closed.
@@ -267,7 +276,23 @@ impl Executions {
     pub fn replay_stream_sequence(&mut self, frame: &[u8]) {
         if let Some(sequence) = crossbar_sbe::stream_sequence(frame) {
             self.stream_sequence = self.stream_sequence.max(sequence);
+            note_credit_taken(&mut self.ledger, sequence, frame);
         }
+    }
+
+    /// What this gateway's messages numbered after `through` took from `instrument`'s slice
+    /// as the centre counts it (fill shares on their side and last price × last qty of
+    /// notional; CreditReturn amounts), for a CreditSlice stated through `through`.
+    ///
+    /// # Errors
+    /// [`LedgerError`]: `through` is above the last number given out (a statement about an
+    /// older stream of this gateway) or older than what the ledger still holds.
+    pub fn credit_taken_after(
+        &self,
+        instrument: InstrumentId,
+        through: u64,
+    ) -> Result<Credit, LedgerError> {
+        self.ledger.taken_after(instrument, through)
     }
 
     /// An ExecutionReplayRequest for this gateway: starts answering it from the journal
@@ -552,6 +577,38 @@ impl SbeSink for Executions {
     fn record_request(&mut self, request: &[u8]) -> bool {
         self.audit.outbound_venue(request, self.now_ns)
     }
+}
+
+/// Records in `ledger` what the numbered centre message `frame` (sequence `sequence`) takes
+/// from its instrument's slice as the centre will count it: an ExecutionReport's fill
+/// (`lastQty` shares on its side, `lastPx × lastQty` notional), a CreditReturn's amounts;
+/// anything else takes nothing.
+fn note_credit_taken(ledger: &mut CreditLedger, sequence: u64, frame: &[u8]) {
+    let (instrument, taken) = match decode_view(frame) {
+        Ok(MessageView::ExecutionReport(r)) if r.last_qty() > 0 => {
+            let qty = i64::from(r.last_qty());
+            let notional = i128::from(r.last_px()) * i128::from(r.last_qty());
+            let sell = matches!(r.side(), g::Side::Sell | g::Side::SellShort);
+            (
+                r.instrument_id(),
+                Credit {
+                    buy_shares: if sell { 0 } else { qty },
+                    sell_shares: if sell { qty } else { 0 },
+                    notional,
+                },
+            )
+        }
+        Ok(MessageView::CreditReturn(m)) => (
+            m.instrument_id(),
+            Credit {
+                buy_shares: i64::try_from(m.buy_qty()).unwrap_or(i64::MAX),
+                sell_shares: i64::try_from(m.sell_qty()).unwrap_or(i64::MAX),
+                notional: i128::from(m.notional()),
+            },
+        ),
+        _ => (0, Credit::default()),
+    };
+    ledger.record(sequence, InstrumentId(instrument), taken);
 }
 
 #[cfg(test)]

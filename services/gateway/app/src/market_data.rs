@@ -57,6 +57,9 @@ pub struct MarketDataCounters {
     pub refreshes: Counter,
     /// Deltas not sent because the instrument was waiting for a refresh.
     pub suppressed: Counter,
+    /// Times every instrument was queued for a full refresh because the centre came back
+    /// ([`MarketData::refresh_all`]).
+    pub refresh_all: Counter,
 }
 
 impl MarketDataCounters {
@@ -73,6 +76,7 @@ impl MarketDataCounters {
             dirty_marked: c("dirty_marked"),
             refreshes: c("refreshes"),
             suppressed: c("suppressed"),
+            refresh_all: c("refresh_all"),
         }
     }
 }
@@ -181,6 +185,19 @@ impl MarketData {
     /// The book builder (books, halts, mapping).
     pub fn builder(&self) -> &BookBuilder {
         &self.builder
+    }
+
+    /// Queues every instrument for a full refresh and the FeedStatus for re-publication:
+    /// a centre that restarted (or missed our stream while it was silent) holds no book of
+    /// ours, and deltas alone would never rebuild the levels that did not change since.
+    /// The refreshes go out 8 per duty cycle (`REFRESHES_PER_CYCLE`) through
+    /// [`MarketData::republish_dirty`]; deltas of a queued instrument wait for its refresh.
+    pub fn refresh_all(&mut self) {
+        self.counters.refresh_all.increment();
+        self.feed_status_pending = true;
+        for id in 0..self.dirty.len() {
+            self.mark_dirty(InstrumentId(id as u32));
+        }
     }
 
     /// Instruments waiting for a full refresh.

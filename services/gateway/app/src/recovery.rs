@@ -90,6 +90,14 @@ pub fn replay(
         let just_sent = last_request.take();
         match (record.direction, record.source_id) {
             (Direction::Inbound, CENTRE_SOURCE) => match view {
+                MessageView::CreditSlice(m) => {
+                    // As live: the ledger holds the outbound records journaled before it.
+                    let taken = exec.credit_taken_after(
+                        InstrumentId(m.instrument_id()),
+                        m.through_stream_sequence(),
+                    );
+                    centre.on_credit_slice(&m, taken, router.risk_mut());
+                }
                 MessageView::CreditGrant(m) => {
                     centre.on_credit_grant(&m, router.risk_mut());
                 }

@@ -260,4 +260,6 @@ fn a_silent_centre_fails_closed_and_cancels_working_orders_until_heartbeats_retu
     let counters = stop_gateway(gw);
     assert!(counters["centre.silent_entered"] >= 1, "{counters:?}");
     assert_eq!(counters["centre.silent_cancels"], 2);
+    // The centre's return queued every book for a full refresh.
+    assert!(counters["md.refresh_all"] >= 1, "{counters:?}");
 }

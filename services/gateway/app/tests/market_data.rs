@@ -160,3 +160,52 @@ fn market_data_refused_while_nobody_listens_is_republished_as_a_full_refresh() {
     assert!(counters["md.refreshes"] >= 3);
     drop(requests.stop());
 }
+
+/// A centre that restarted asks for an execution replay; it holds none of this venue's books,
+/// and the feed may be quiet, so the gateway re-publishes every book as a full refresh: a
+/// mirror built only from what follows the request equals the venue's book.
+#[test]
+fn a_centre_asking_for_a_replay_gets_every_book_again_as_full_refreshes() {
+    let requests = RequestServer::start();
+    let venue = Venue::start();
+    let s = setup("gw-refresh-all", requests.addr, venue.addr);
+    let gw = spawn_gateway(&s, &gateway_toml(&s, &UNIVERSE, ""));
+    let mut centre = Centre::connect(&s.aeron);
+    centre.subscribe_market_data();
+    let stream = packetize(&day(1_500), 400);
+    *requests.day.lock().unwrap() = stream.messages.clone();
+    send_packets(feed_addr(&s), &stream.packets);
+    let last = stream.messages.len() as u64;
+    let mut before = Mirror::default();
+    until_complete(&mut centre, &mut before, last);
+
+    // The restarted centre's request; the feed stays quiet from here on.
+    centre.send(&Message::ExecutionReplayRequest(
+        crossbar_sbe::ExecutionReplayRequest {
+            gateway_id: crossbar_model::GatewayId(GATEWAY_ID),
+            request_id: 1,
+            from_sequence: 1,
+            timestamp_ns: 1,
+        },
+    ));
+    let mut after = Mirror::default();
+    centre.market_data_until("every instrument refreshed", &mut |m| {
+        after.apply(m);
+        after.refreshes.len() == UNIVERSE.len()
+            && after
+                .feed_states
+                .last()
+                .is_some_and(|f| f.expected_sequence == last + 1)
+    });
+    let universe = stocks(&UNIVERSE);
+    after.assert_matches(&reference(&universe, &stream.messages), universe.len());
+    assert_eq!(
+        after.deltas,
+        UNIVERSE.len(),
+        "refreshes only, no other deltas"
+    );
+
+    requests.stop();
+    let counters = stop_gateway(gw);
+    assert_eq!(counters["md.refresh_all"], 1, "{counters:?}");
+}

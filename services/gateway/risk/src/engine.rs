@@ -582,6 +582,28 @@ impl RiskEngine {
             .ok_or(RiskStateError::UnknownInstrument { instrument })
     }
 
+    /// Sets the instrument's slice to `held` (SBE CreditSlice, absolute): the unused credit
+    /// becomes `held − reserved` per dimension (buy shares, sell shares, notional 1/10,000),
+    /// so open orders keep their reservations and `unused + reserved == held`. Unused credit
+    /// may go below zero when the reservations exceed `held`: new orders are then refused
+    /// `RISK_CREDIT_EXHAUSTED` until the centre grants again. `held` comes from
+    /// [`crate::held_after_statement`].
+    ///
+    /// # Errors
+    /// [`RiskStateError::UnknownInstrument`]; nothing changes.
+    pub fn set_credit_held(
+        &mut self,
+        instrument: InstrumentId,
+        held: Credit,
+    ) -> Result<CreditView, RiskStateError> {
+        let s = self.instrument_mut(instrument)?;
+        s.credit_buy = held.buy_shares - s.open_buy;
+        s.credit_sell = held.sell_shares - s.open_sell;
+        s.credit_notional = held.notional - s.reserved_notional;
+        self.credit(instrument)
+            .ok_or(RiskStateError::UnknownInstrument { instrument })
+    }
+
     /// Gives unused credit back to the aggregator (SBE CreditReturn).
     ///
     /// # Errors

@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod engine;
+mod ledger;
 mod limits;
 mod reject;
 mod window;
@@ -32,5 +33,6 @@ pub use engine::{
     Credit, CreditView, FailClosedCause, KillScope, MarketView, OrderRequest, Reservation,
     RiskEngine,
 };
+pub use ledger::{held_after_statement, CreditLedger, LedgerError};
 pub use limits::{InstrumentLimits, LimitsError, RiskLimits};
 pub use reject::{FillOutcome, RiskReject, RiskStateError};

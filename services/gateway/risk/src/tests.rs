@@ -885,3 +885,80 @@ fn venue_and_all_kill_switches_are_independent() {
         .check_new_order(&order(1, Side::Buy, 1_0000, 1), &market(), 0)
         .is_ok());
 }
+
+/// Absolute credit with messages in flight: the gateway holds 1,000 buy shares, has an order
+/// of 300 working (reserved) of which 100 filled in a message the centre has not applied yet.
+/// The centre's statement (through the message before the fill) says 1,000: the gateway keeps
+/// 1,000 − 100 = 900, of which 200 stay reserved, 700 unused: exactly what it had; a
+/// statement after the fill (900) gives the same; a larger statement (a gateway that lost its
+/// journal, or a centre grant it never got) tops it up.
+#[test]
+fn credit_statement_minus_messages_in_flight_keeps_reservations() {
+    let mut e = RiskEngine::new(limits()).unwrap();
+    e.grant_credit(I0, Credit::both_sides(1_000, 1_000 * 100_0000))
+        .unwrap();
+    let o = order(1, Side::Buy, 100_0000, 300);
+    e.check_new_order(&o, &market(), SEC).unwrap();
+    e.on_fill(o.order_id, Qty(100)).unwrap();
+    let before = e.credit(I0).unwrap();
+    assert_eq!(
+        (before.available.buy_shares, before.reserved_buy),
+        (700, 200)
+    );
+    let mut ledger = CreditLedger::new(16);
+    ledger.note_sequence(1); // the order's New report
+    ledger.record(
+        2,
+        I0,
+        Credit {
+            buy_shares: 100,
+            sell_shares: 0,
+            notional: 100 * 100_0000,
+        },
+    );
+    let stated = Credit::both_sides(1_000, 1_000 * 100_0000);
+    for (through, stated) in [
+        (1, stated),
+        (
+            2,
+            Credit {
+                buy_shares: 900,
+                sell_shares: 1_000,
+                notional: 900 * 100_0000,
+            },
+        ),
+    ] {
+        let taken = ledger.taken_after(I0, through).unwrap();
+        let view = e
+            .set_credit_held(I0, held_after_statement(stated, taken))
+            .unwrap();
+        assert_eq!(view, before, "through {through}");
+    }
+    // The centre says more than the gateway knew: the difference becomes unused credit.
+    let more = Credit {
+        buy_shares: 1_400,
+        sell_shares: 1_000,
+        notional: 1_400 * 100_0000,
+    };
+    let view = e
+        .set_credit_held(
+            I0,
+            held_after_statement(more, ledger.taken_after(I0, 2).unwrap()),
+        )
+        .unwrap();
+    assert_eq!((view.available.buy_shares, view.reserved_buy), (1_200, 200));
+    // Less than is reserved: nothing unused, new orders refused for credit.
+    let view = e.set_credit_held(I0, Credit::both_sides(150, 0)).unwrap();
+    assert_eq!(view.available.buy_shares, -50);
+    assert_rejected(
+        &mut e,
+        &order(2, Side::Buy, 100_0000, 1),
+        &market(),
+        2 * SEC,
+        5,
+    );
+    // The working order's cancel hands its reservation back: unused + reserved == held.
+    e.on_order_done(o.order_id).unwrap();
+    assert_eq!(e.credit(I0).unwrap().available.buy_shares, 150);
+    assert!(e.set_credit_held(InstrumentId(9), more).is_err());
+}

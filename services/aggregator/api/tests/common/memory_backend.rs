@@ -73,6 +73,8 @@ struct State {
     positions: BTreeMap<String, Position>,
     limits: BTreeMap<String, InstrumentLimits>,
     limits_version: u64,
+    max_gross_notional_total: i64,
+    max_net_notional_total: i64,
     kill: Vec<KillSwitchEntry>,
     order_sequence: u64,
     position_sequence: u64,
@@ -107,6 +109,8 @@ impl MemoryBackend {
         let mut state = State {
             next_parent_id: 1,
             limits_version: 1,
+            max_gross_notional_total: DEFAULT_MAX_GROSS_NOTIONAL * 3,
+            max_net_notional_total: DEFAULT_MAX_NET_NOTIONAL * 3,
             ..State::default()
         };
         for symbol in ["AAPL", "MSFT"] {
@@ -254,8 +258,18 @@ pub fn default_limits(symbol: &str) -> InstrumentLimits {
         max_position: 100_000,
         price_collar_bps: 500,
         max_orders_per_second: 50,
+        max_gross_notional: Some(DEFAULT_MAX_GROSS_NOTIONAL),
+        max_net_notional: Some(DEFAULT_MAX_NET_NOTIONAL),
+        credit_notional: Some(DEFAULT_CREDIT_NOTIONAL),
     }
 }
+
+/// Gross exposure limit every instrument starts with, 1/10,000 $.
+pub const DEFAULT_MAX_GROSS_NOTIONAL: i64 = 20_000_000 * 10_000;
+/// Net exposure limit every instrument starts with, 1/10,000 $.
+pub const DEFAULT_MAX_NET_NOTIONAL: i64 = 10_000_000 * 10_000;
+/// Credit budget every instrument starts with, 1/10,000 $.
+pub const DEFAULT_CREDIT_NOTIONAL: i64 = 30_000_000 * 10_000;
 
 fn known_symbol(symbol: &str) -> Result<(), BackendError> {
     if SYMBOLS.contains(&symbol) {
@@ -286,6 +300,8 @@ fn limits_snapshot(state: &State, symbol: &str) -> LimitsSnapshot {
             .filter(|l| symbol.is_empty() || l.instrument_symbol == symbol)
             .cloned()
             .collect(),
+        max_gross_notional_total: state.max_gross_notional_total,
+        max_net_notional_total: state.max_net_notional_total,
     }
 }
 
@@ -516,8 +532,20 @@ fn set_limits(state: &mut State, r: SetLimitsRequest) -> Result<LimitsSnapshot, 
     for entry in &r.instruments {
         known_symbol(&entry.instrument_symbol)?;
     }
-    for entry in r.instruments {
+    // As the real backend: an absent gross / net / credit field or total keeps its value.
+    for mut entry in r.instruments {
+        if let Some(now) = state.limits.get(&entry.instrument_symbol) {
+            entry.max_gross_notional = entry.max_gross_notional.or(now.max_gross_notional);
+            entry.max_net_notional = entry.max_net_notional.or(now.max_net_notional);
+            entry.credit_notional = entry.credit_notional.or(now.credit_notional);
+        }
         state.limits.insert(entry.instrument_symbol.clone(), entry);
+    }
+    if let Some(v) = r.max_gross_notional_total {
+        state.max_gross_notional_total = v;
+    }
+    if let Some(v) = r.max_net_notional_total {
+        state.max_net_notional_total = v;
     }
     state.limits_version += 1;
     Ok(limits_snapshot(state, ""))

@@ -15,7 +15,10 @@
 use super::Router;
 use crate::child::{self, Child, ChildEvent, ChildState};
 use crate::error::{check_instrument, check_venue, RouterError};
-use crate::events::{CommandSink, CreditGrant, LimitsUpdate, NewChildOrder, ParentRequest};
+use crate::events::{
+    CommandSink, CreditGrant, CreditSlice, LimitsUpdate, NewChildOrder, ParentRequest,
+    TotalLimitsUpdate,
+};
 use crate::parent::{Parent, ParentState};
 use crossbar_model::{OrderId, TimeInForce};
 
@@ -50,7 +53,8 @@ impl Router {
     /// A journaled RiskLimits the router sent: the listed instruments' limits and the version
     /// are restored as they were published, without a command and without credit grants
     /// (those are journaled too). Checked as [`Router::set_limits`] except for the version:
-    /// `version` must be newer than the one in force.
+    /// `version` must be newer than the one in force. Same as
+    /// [`Router::restore_limits_with_totals`] with the totals unchanged.
     ///
     /// # Errors
     /// `ROUTER_LIMITS_VERSION` (not newer), `ROUTER_UNKNOWN_INSTRUMENT`,
@@ -60,17 +64,32 @@ impl Router {
         updates: &[LimitsUpdate],
         version: u64,
     ) -> Result<(), RouterError> {
+        self.restore_limits_with_totals(updates, TotalLimitsUpdate::default(), version)
+    }
+
+    /// A journaled SBE LimitsState (id 37, the centre's whole table: every instrument's
+    /// limits including gross / net notional and credit budget, and the totals) or RiskLimits:
+    /// restored as [`Router::restore_limits`], the totals too.
+    ///
+    /// # Errors
+    /// As [`Router::restore_limits`]; nothing changes.
+    pub fn restore_limits_with_totals(
+        &mut self,
+        updates: &[LimitsUpdate],
+        totals: TotalLimitsUpdate,
+        version: u64,
+    ) -> Result<(), RouterError> {
         let r = if version <= self.limits_version {
             Err(RouterError::LimitsVersion {
                 expected: version,
                 actual: self.limits_version,
             })
         } else {
-            self.check_limits(updates, 0)
+            self.check_limits(updates, totals, 0)
         };
         let r = self.count(r);
         r?;
-        self.apply_limits(updates, version);
+        self.apply_limits(updates, totals, version);
         Ok(())
     }
 
@@ -247,6 +266,22 @@ impl Router {
             .map(|g| {
                 self.credit.restore_grant(g, grant);
                 self.counters.credit_grants += 1;
+            });
+        self.count(r)
+    }
+
+    /// A journaled CreditSlice the router sent ([`Router::restate_credit`]): its grant
+    /// sequence is taken so the next grant continues after it; the amounts are the router's
+    /// own (rebuilt from grants, returns and fills) and do not change.
+    ///
+    /// # Errors
+    /// `ROUTER_UNKNOWN_INSTRUMENT`, `ROUTER_UNKNOWN_GATEWAY`; nothing changes.
+    pub fn restore_credit_slice(&mut self, slice: &CreditSlice) -> Result<(), RouterError> {
+        let r = check_instrument(slice.instrument, self.limits.instrument_count)
+            .and_then(|_| self.credit.gateway_index(slice.gateway))
+            .map(|g| {
+                self.credit
+                    .restore_statement(g, slice.instrument, slice.grant_sequence);
             });
         self.count(r)
     }
