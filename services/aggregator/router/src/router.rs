@@ -48,6 +48,8 @@ pub struct Router {
     parent_ids: RefMap,
     finished: Vec<Parent>,
     finished_next: usize,
+    /// Order id → index in `finished`, so a finished parent is found without a scan.
+    finished_ids: RefMap,
     children: Vec<Option<Child>>,
     child_free: Vec<u32>,
     child_ids: RefMap,
@@ -113,6 +115,7 @@ impl Router {
             parent_ids: RefMap::with_capacity(max_parents),
             finished: Vec::with_capacity(max_parents),
             finished_next: 0,
+            finished_ids: RefMap::with_capacity(max_parents),
             children: vec![None; max_children],
             child_free: (0..max_children as u32).rev().collect(),
             child_ids: RefMap::with_capacity(max_children),
@@ -179,7 +182,8 @@ impl Router {
 
     /// A finished parent still remembered (the last `max_parents` finished).
     pub fn finished_parent(&self, order_id: OrderId) -> Option<&Parent> {
-        self.finished.iter().find(|p| p.order_id == order_id)
+        let index = self.finished_ids.get(order_id.0)?;
+        self.finished.get(index as usize)
     }
 
     /// The parent order id of a live child.
@@ -551,12 +555,20 @@ impl Router {
         assert!(p.state.is_terminal());
         self.parent_ids.remove(p.order_id.0);
         self.parent_free.push(slot);
-        if self.finished.len() < self.finished.capacity() {
+        let index = self.finished_next;
+        let ring = self.limits.max_parents as usize;
+        if self.finished.len() < ring {
             self.finished.push(p);
         } else {
-            self.finished[self.finished_next] = p;
+            let forgotten = std::mem::replace(&mut self.finished[index], p);
+            self.finished_ids.remove(forgotten.order_id.0);
         }
-        self.finished_next = (self.finished_next + 1) % self.finished.capacity();
+        // Order ids are unique (a live parent's id is refused again), so the key is new and the
+        // map, sized like the ring, has room: the ring's oldest entry left it above.
+        self.finished_ids
+            .insert(self.finished[index].order_id.0, index as u32)
+            .expect("finished_ids holds at most the ring's entries");
+        self.finished_next = (index + 1) % ring;
     }
 
     // ---------------------------------------------------------------- routing

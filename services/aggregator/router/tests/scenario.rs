@@ -1906,3 +1906,37 @@ fn credit_is_restated_absolutely_per_instrument_and_the_grant_sequence_continues
     );
     assert_eq!(replayed.credit().slice(1, I0).buy, 0);
 }
+
+/// Finished parents are looked up by id (an index beside the ring, no scan); the ring keeps the
+/// newest `max_parents` and forgets the oldest first.
+#[test]
+fn finished_parents_are_found_by_id_and_the_oldest_are_forgotten() {
+    let mut h = Harness::new();
+    let ring = u64::from(limits().max_parents);
+    let extra = 6;
+    // No liquidity anywhere: each IOC parent finishes canceled as soon as it is submitted.
+    let ids: Vec<OrderId> = (0..ring + extra)
+        .map(|k| {
+            h.submit(
+                I0,
+                Side::Buy,
+                100,
+                1_000_000,
+                TimeInForce::Ioc,
+                Strategy::Sweep,
+                T0 + 10 + k,
+            )
+            .unwrap()
+        })
+        .collect();
+    for (k, &id) in ids.iter().enumerate() {
+        let found = h.r.finished_parent(id);
+        if (k as u64) < extra {
+            assert!(found.is_none(), "parent {k} should be forgotten");
+        } else {
+            let p = found.unwrap_or_else(|| panic!("parent {k} should be remembered"));
+            assert_eq!((p.order_id, p.state), (id, ParentState::Canceled));
+        }
+    }
+    assert!(h.r.finished_parent(OrderId(u64::MAX)).is_none());
+}
