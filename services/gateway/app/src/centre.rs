@@ -225,11 +225,7 @@ impl Centre {
                 return false;
             }
         };
-        let stated = Credit {
-            buy_shares: i64::try_from(m.buy_qty()).unwrap_or(i64::MAX),
-            sell_shares: i64::try_from(m.sell_qty()).unwrap_or(i64::MAX),
-            notional: i128::from(m.notional()),
-        };
+        let stated = Credit::from_sbe(m.buy_qty(), m.sell_qty(), m.notional());
         let held = held_after_statement(stated, taken);
         match risk.set_credit_held(instrument, held) {
             Ok(view) => {

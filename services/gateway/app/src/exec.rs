@@ -600,11 +600,7 @@ fn note_credit_taken(ledger: &mut CreditLedger, sequence: u64, frame: &[u8]) {
         }
         Ok(MessageView::CreditReturn(m)) => (
             m.instrument_id(),
-            Credit {
-                buy_shares: i64::try_from(m.buy_qty()).unwrap_or(i64::MAX),
-                sell_shares: i64::try_from(m.sell_qty()).unwrap_or(i64::MAX),
-                notional: i128::from(m.notional()),
-            },
+            Credit::from_sbe(m.buy_qty(), m.sell_qty(), m.notional()),
         ),
         _ => (0, Credit::default()),
     };

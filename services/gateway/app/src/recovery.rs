@@ -147,11 +147,7 @@ pub fn replay(
                         exec.replay_report(payload);
                     }
                     MessageView::CreditReturn(m) => {
-                        let credit = Credit {
-                            buy_shares: i64::try_from(m.buy_qty()).unwrap_or(i64::MAX),
-                            sell_shares: i64::try_from(m.sell_qty()).unwrap_or(i64::MAX),
-                            notional: i128::from(m.notional()),
-                        };
+                        let credit = Credit::from_sbe(m.buy_qty(), m.sell_qty(), m.notional());
                         let instrument = InstrumentId(m.instrument_id());
                         // A return may include the previous run's start-up credit, which was never
                         // journaled as a grant: hand back at most what the journaled grants left.

@@ -156,6 +156,17 @@ impl Credit {
         }
     }
 
+    /// An amount as SBE carries it (CreditReturn, CreditSlice: `buyQty` / `sellQty` uint64
+    /// shares, `notional` int64 1/10,000): shares above `i64::MAX` saturate there (no real
+    /// slice comes near it; a grant, which must refuse such a value, converts on its own).
+    pub fn from_sbe(buy_qty: u64, sell_qty: u64, notional: i64) -> Self {
+        Self {
+            buy_shares: i64::try_from(buy_qty).unwrap_or(i64::MAX),
+            sell_shares: i64::try_from(sell_qty).unwrap_or(i64::MAX),
+            notional: i128::from(notional),
+        }
+    }
+
     /// True when every amount is zero.
     pub const fn is_zero(&self) -> bool {
         self.buy_shares == 0 && self.sell_shares == 0 && self.notional == 0

@@ -962,3 +962,18 @@ fn credit_statement_minus_messages_in_flight_keeps_reservations() {
     assert_eq!(e.credit(I0).unwrap().available.buy_shares, 150);
     assert!(e.set_credit_held(InstrumentId(9), more).is_err());
 }
+
+#[test]
+fn credit_from_sbe_amounts_saturates_shares_above_i64() {
+    assert_eq!(
+        Credit::from_sbe(5, 7, -9),
+        Credit {
+            buy_shares: 5,
+            sell_shares: 7,
+            notional: -9
+        }
+    );
+    let huge = Credit::from_sbe(u64::MAX, i64::MAX as u64, i64::MAX);
+    assert_eq!((huge.buy_shares, huge.sell_shares), (i64::MAX, i64::MAX));
+    assert_eq!(huge.notional, i128::from(i64::MAX));
+}
