@@ -66,5 +66,5 @@ pub use config::JournalConfig;
 pub use counters::{JournalCounters, JournalCounts};
 pub use error::JournalError;
 pub use format::{Direction, Record};
-pub use reader::{JournalReader, Records, TornTail};
+pub use reader::{JournalReader, RecordCursor, Records, TornTail};
 pub use writer::{Journal, RecoveryReport};

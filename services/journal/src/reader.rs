@@ -222,6 +222,20 @@ impl JournalReader {
         }
     }
 
+    /// Continues an iteration where [`Records::cursor`] left it: O(1), where
+    /// [`Self::records_from`] walks the segment from its start. `cursor` must come from this
+    /// reader (another reader's cursor stops at the first record whose sequence it does not
+    /// expect, or past the end; it never reads outside the mapped segments).
+    pub fn records_at(&self, cursor: RecordCursor) -> Records<'_> {
+        Records {
+            segments: &self.segments,
+            segment: cursor.segment,
+            offset: cursor.offset,
+            expected: cursor.expected,
+            from: cursor.from,
+        }
+    }
+
     pub(crate) fn into_segments(self) -> Vec<ReadSegment> {
         self.segments
     }
@@ -286,6 +300,29 @@ pub struct Records<'a> {
     offset: usize,
     expected: u64,
     from: u64,
+}
+
+/// Where a [`Records`] iteration stands (segment index, byte offset in it, the sequence of
+/// the next record, the lower bound it filters by), to resume it later with
+/// [`JournalReader::records_at`] without holding a borrow of the reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordCursor {
+    segment: usize,
+    offset: usize,
+    expected: u64,
+    from: u64,
+}
+
+impl Records<'_> {
+    /// The position of the next record this iteration would yield (or skip).
+    pub fn cursor(&self) -> RecordCursor {
+        RecordCursor {
+            segment: self.segment,
+            offset: self.offset,
+            expected: self.expected,
+            from: self.from,
+        }
+    }
 }
 
 impl<'a> Iterator for Records<'a> {

@@ -141,6 +141,30 @@ fn round_trip_across_segment_rolls_and_from_any_sequence() {
 }
 
 #[test]
+fn a_cursor_resumes_an_iteration_where_it_stopped_across_segment_rolls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal = Journal::open(&config(tmp.path()), &mut CounterSet::new()).unwrap();
+    append_n(&mut journal, 2_000);
+    assert!(journal.counts().segment_rolls >= 5);
+    let reader = JournalReader::open(tmp.path()).unwrap();
+    // Resume every 7 records, from a start in the first segment, to the end.
+    let mut cursor = reader.records_from(500).cursor();
+    let mut seen = Vec::new();
+    loop {
+        let mut records = reader.records_at(cursor);
+        let batch: Vec<u64> = records.by_ref().take(7).map(|r| r.sequence).collect();
+        cursor = records.cursor();
+        if batch.is_empty() {
+            break;
+        }
+        seen.extend(batch);
+    }
+    assert_eq!(seen, (500..=2_000).collect::<Vec<u64>>());
+    // A cursor at the end stays there.
+    assert_eq!(reader.records_at(cursor).count(), 0);
+}
+
+#[test]
 fn reopen_continues_the_sequence() {
     let tmp = tempfile::tempdir().unwrap();
     let mut journal = open(tmp.path()).unwrap();

@@ -19,7 +19,9 @@ use crossbar_sbe::{decode_view, MessageView};
 use crossbar_transport::Publisher;
 
 use crate::audit::Audit;
-use crate::resync::{ReplayJob, REPLAY_PER_CYCLE};
+use crate::resync::{
+    ReplayJob, ReplayOpened, ReplayOpener, REPLAY_PER_CYCLE, REPLAY_SCAN_PER_CYCLE,
+};
 
 /// Length prefix of a queued record, bytes.
 const PREFIX: usize = 4;
@@ -196,6 +198,8 @@ pub struct Executions {
     stream_sequence: u64,
     /// The replay request being answered, if any.
     replay: Option<ReplayJob>,
+    /// Opens journal snapshots for replay requests off the hot path.
+    opener: ReplayOpener,
     /// What each recent numbered message took from the slices, as the centre counts it.
     ledger: CreditLedger,
     counters: ExecCounters,
@@ -203,7 +207,9 @@ pub struct Executions {
 
 impl Executions {
     /// A sink publishing on `publisher` with a queue of `queue_bytes`, tracking fills of
-    /// `instruments` instruments, journaling into `audit`.
+    /// `instruments` instruments, journaling into `audit`; replay requests are answered from
+    /// snapshots `opener` opens (on its own thread) of the same journal.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         audit: Audit,
         publisher: Publisher,
@@ -211,6 +217,7 @@ impl Executions {
         gateway_id: u16,
         venue_id: u16,
         instruments: usize,
+        opener: ReplayOpener,
         counters: ExecCounters,
     ) -> Self {
         Self {
@@ -227,6 +234,7 @@ impl Executions {
             heartbeat_sequence: 0,
             stream_sequence: 0,
             replay: None,
+            opener,
             ledger: CreditLedger::new(CREDIT_LEDGER_ENTRIES),
             counters,
         }
@@ -295,30 +303,44 @@ impl Executions {
         self.ledger.taken_after(instrument, through)
     }
 
-    /// An ExecutionReplayRequest for this gateway: starts answering it from the journal
-    /// (a request still being answered is replaced: the centre asks from what it has).
+    /// An ExecutionReplayRequest for this gateway: asks the opener thread for a snapshot of
+    /// the journal to answer it from ([`Self::pump_replay`] starts the replay when it is
+    /// ready). A request still being answered is replaced: the centre asks from what it has.
     pub fn start_replay(&mut self, request_id: u64, from_sequence: u64) {
         self.counters.replay_requests.increment();
-        match ReplayJob::open(self.audit.dir(), request_id, from_sequence) {
-            Ok(job) => {
+        if let Some(job) = self.replay.take() {
+            tracing::info!(
+                request_id = job.request_id,
+                replayed = job.replayed,
+                "GATEWAY_EXEC_REPLAY_REPLACED"
+            );
+        }
+        self.opener.request(request_id, from_sequence);
+    }
+
+    /// True while a replay request waits for its snapshot or is being answered.
+    pub fn replaying(&self) -> bool {
+        self.replay.is_some() || self.opener.waiting()
+    }
+
+    /// Starts the replay whose snapshot the opener thread has finished, if any.
+    fn take_opened_replay(&mut self) {
+        match self.opener.poll() {
+            None => {}
+            Some(ReplayOpened::Ready(job)) => {
                 tracing::info!(
-                    request_id,
-                    from_sequence,
+                    request_id = job.request_id,
+                    from_sequence = job.from_sequence,
                     last_sequence = self.stream_sequence,
                     "GATEWAY_EXEC_REPLAY_STARTED"
                 );
                 self.replay = Some(job);
             }
-            Err(error) => {
+            Some(ReplayOpened::Failed { request_id, reason }) => {
                 self.counters.replay_failed.increment();
-                tracing::error!(%error, request_id, from_sequence, "GATEWAY_EXEC_REPLAY_FAILED");
+                tracing::error!(%reason, request_id, "GATEWAY_EXEC_REPLAY_FAILED");
             }
         }
-    }
-
-    /// True while a replay request is being answered.
-    pub fn replaying(&self) -> bool {
-        self.replay.is_some()
     }
 
     /// Offers a frame that is already journaled (a replay): at once when nothing waits,
@@ -347,10 +369,13 @@ impl Executions {
     /// One duty cycle of the replay being answered (`crate::resync`): the next journaled
     /// frames, then the ExecutionReplayComplete. Returns the frames sent.
     pub fn pump_replay(&mut self, now_ns: u64) -> usize {
+        self.take_opened_replay();
         let Some(mut job) = self.replay.take() else {
             return 0;
         };
-        let (sent, exhausted) = job.pump(REPLAY_PER_CYCLE, |frame| self.send_replayed(frame));
+        let (sent, exhausted) = job.pump(REPLAY_PER_CYCLE, REPLAY_SCAN_PER_CYCLE, |frame| {
+            self.send_replayed(frame)
+        });
         self.counters.replayed.add(sent as u64);
         if !exhausted {
             self.replay = Some(job);

@@ -20,6 +20,7 @@ use crate::config::{invalid, ConfigInvalid, EXECUTIONS, MARKET_DATA, ORDERS};
 use crate::exec::{ExecCounters, Executions};
 use crate::market_data::{refresh_bytes, MarketData, MarketDataCounters};
 use crate::recovery::{replay, Recovered, RecoveryError};
+use crate::resync::ReplayOpener;
 use crate::settings::Settings;
 
 /// Why the gateway could not start. Messages start with a stable code.
@@ -47,6 +48,9 @@ pub enum StartError {
     /// The audit journal could not be opened.
     #[error("GATEWAY_JOURNAL_OPEN_FAILED {0}")]
     Journal(#[from] JournalError),
+    /// A helper thread (the replay opener, `crate::resync`) could not be created.
+    #[error("GATEWAY_THREAD_SPAWN_FAILED reason={0}")]
+    Thread(std::io::Error),
     /// The journal could not be replayed.
     #[error(transparent)]
     Recovery(#[from] RecoveryError),
@@ -117,6 +121,7 @@ pub fn start(settings: &Settings) -> Result<Gateway, StartError> {
         settings.gateway_id.0,
         &mut counters,
     )?;
+    let opener = ReplayOpener::spawn(audit.dir().to_path_buf()).map_err(StartError::Thread)?;
     let mut sink = Executions::new(
         audit,
         executions,
@@ -124,6 +129,7 @@ pub fn start(settings: &Settings) -> Result<Gateway, StartError> {
         settings.gateway_id.0,
         settings.venue_id.0,
         settings.universe.len(),
+        opener,
         ExecCounters::register(&mut counters),
     );
     let mut centre = Centre::new(
