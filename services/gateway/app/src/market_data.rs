@@ -531,6 +531,12 @@ impl FeedHandler for MarketData {
         Ok(())
     }
 
+    /// The builder's prefetch hints, so `MoldFeed`'s pipelined delivery reaches the book.
+    #[inline(always)]
+    fn prefetch_message_bytes(&self, stage: usize, bytes: &[u8]) {
+        self.builder.prefetch_message_bytes(stage, bytes);
+    }
+
     fn on_feed_state(&mut self, state: FeedState, now_ns: u64) {
         self.builder.on_feed_state(state, now_ns);
         let was_gap = !self.state.is_current();

@@ -1,22 +1,27 @@
 //! The order-by-order book: instruments in one dense array (each record holding its stale
 //! flag, last trade and the best levels of both sides inline, see [`crate::levels`]), orders in
 //! a slab of 32-byte records, order refs in an `OrderRefs` (a direct-indexed window over recent
-//! references, a [`crate::RefMap`] for the rest), each level a FIFO queue of its orders.
+//! references, a [`crate::RefMap`] for the rest), each level a FIFO queue of its orders (a
+//! doubly linked list through the slab; the level keeps its last order, slab slot 0 is the
+//! sentinel both ends link to).
 
 use crossbar_model::{InstrumentId, Price, Qty, Side};
 
 use crate::error::{BookError, Resource};
-use crate::ladder::LevelSlot;
-use crate::levels::{LevelBody, Overflow, SideMut, SideRef, Window, WINDOW};
+use crate::levels::{LevelBody, LevelRec, Overflow, SideMut, SideRef, Window, WINDOW};
 use crate::limits::BookLimits;
 use crate::ref_map::InsertError;
 use crate::ref_window::OrderRefs;
+
+mod prefetch_hints;
 use crate::update::{
     BookCounters, Level, LevelAction, LevelUpdate, OrderView, Reduction, Replaced, TopOfBook,
 };
 
-/// "No slab index": end of a queue or of the free list.
-const NIL: u32 = u32::MAX;
+/// "No slab index": end of a queue or of the free list. Slab slot 0 is a sentinel that never
+/// holds an order, so an unlink writes its neighbours' links without testing for the ends of
+/// the queue (a write through `NIL` lands in the sentinel and is never read).
+const NIL: u32 = 0;
 const BID: usize = 0;
 const ASK: usize = 1;
 
@@ -27,7 +32,7 @@ const _: () = assert!(BookLimits::INSTRUMENTS_MAX < ASK_BIT);
 const _: () = assert!(ASK == 1 && BID == 0 && ASK_BIT == (ASK as u32) << 31);
 
 /// A resting order in the slab (32 bytes, two to a cache line). `prev`/`next` link its
-/// level's FIFO queue; for a free slot `next` links the free list.
+/// level's FIFO queue (`NIL` at the ends); for a free slot `next` links the free list.
 #[derive(Clone, Copy, Debug)]
 struct Order {
     order_ref: u64,
@@ -72,7 +77,7 @@ struct InstrumentBook {
     sides: [Window; 2],
 }
 
-const _: () = assert!(std::mem::size_of::<InstrumentBook>() == 1_216);
+const _: () = assert!(std::mem::size_of::<InstrumentBook>() == 896);
 
 /// `ASK` for `Sell`/`SellShort`, `BID` for `Buy`, without a branch (the side is random from
 /// event to event; a branch on it mispredicted ~0.2 times per message).
@@ -128,7 +133,7 @@ fn side_mut<'a>(
 fn level_update(
     instrument: u32,
     side: usize,
-    level: LevelSlot,
+    level: LevelRec,
     level_index: u32,
     action: LevelAction,
 ) -> LevelUpdate {
@@ -143,24 +148,33 @@ fn level_update(
     }
 }
 
-/// Where a key sits on one side, from `OrderBook::spot`.
-#[derive(Clone, Copy, Debug)]
-enum Spot {
-    /// In the window: `Ok(w)` the level at window position `w`, `Err(w)` a new level at `w`
-    /// on a side with fewer than [`WINDOW`] levels.
-    Window(Result<usize, usize>),
-    /// Anywhere else, as a combined position (`SideRef::find`).
-    General(Result<usize, usize>),
+/// Takes order `slot` (its record `order`, still linked) out of its level's FIFO queue and
+/// returns the level's new tail (`tail` is the level's current one). Branch-free: a neighbour
+/// that is `NIL` is the sentinel slot 0, whose links are written and never read; only the
+/// tail is selected. The caller handles a level whose last order leaves (it removes the level).
+#[inline(always)]
+fn unlink(orders: &mut [Order], slot: u32, order: Order, tail: u32) -> u32 {
+    orders[order.prev as usize].next = order.next;
+    orders[order.next as usize].prev = order.prev;
+    if slot == tail {
+        order.prev
+    } else {
+        tail
+    }
 }
 
-impl Spot {
-    /// True when no level has the key yet.
-    #[inline(always)]
-    fn is_new(self) -> bool {
-        match self {
-            Spot::Window(r) | Spot::General(r) => r.is_err(),
-        }
-    }
+/// Where a key sits in one side's window, from `OrderBook::spot`: plain integers and flags
+/// rather than an enum of `Result`s, which the compiler turned into a branch on whether the
+/// level exists (random from add to add).
+#[derive(Clone, Copy, Debug)]
+struct Spot {
+    /// The window level with the key (`hit`), else the number of window keys below it.
+    w: usize,
+    /// A window level has the key.
+    hit: bool,
+    /// The event stays in the window: the level is there, or it is new on a side with fewer
+    /// than [`WINDOW`] levels (so none in the overflow). Else the general two-tier code runs.
+    in_window: bool,
 }
 
 /// A venue-neutral L3 book for many instruments, driven by normalized events (ITCH 5.0 §4.3
@@ -183,11 +197,12 @@ pub struct OrderBook {
 }
 
 impl OrderBook {
-    /// Allocates a book for `limits`: one record of 1,216 bytes per instrument (flags and the
-    /// best 16 levels of each side, written now), an overflow arena of
-    /// `instruments * 2 * max(levels_per_side - 16, 0) * 32` bytes for deeper levels
-    /// (allocated zeroed: pages are touched only as sides go deeper than 16 levels), an order
-    /// slab of `orders * 32` bytes, and for order references a window of
+    /// Allocates a book for `limits`: one record of 896 bytes per instrument (flags and the
+    /// best 15 levels of each side, written now), an overflow arena of
+    /// `instruments * 2 * max(levels_per_side - 15, 0) * 24` bytes for deeper levels
+    /// (allocated zeroed: pages are touched only as sides go deeper than 15 levels), an order
+    /// slab of `(orders + 1) * 32` bytes (slot 0 is the sentinel; reserved, touched as used),
+    /// and for order references a window of
     /// `clamp(next_pow2(orders), 64, 2^24) * 4` bytes plus a fallback table of
     /// `next_pow2(2 * orders) * 16` bytes, both allocated zeroed (pages become resident as
     /// they are used; the fallback holds only references outside the window).
@@ -212,7 +227,12 @@ impl OrderBook {
                 limits.instruments as usize * 2,
                 levels.saturating_sub(WINDOW),
             ),
-            orders: Vec::with_capacity(limits.orders as usize),
+            orders: {
+                // Slot 0 is the sentinel (see `NIL`); orders use slots 1..=orders.
+                let mut orders = Vec::with_capacity(limits.orders as usize + 1);
+                orders.push(Order::FREE);
+                orders
+            },
             free_head: NIL,
             refs: OrderRefs::with_capacity(limits.orders as usize),
             counters: BookCounters::default(),
@@ -309,9 +329,10 @@ impl OrderBook {
         }
         let key = key_of(side, price);
         let spot = self.spot(inst, side, key);
-        // `&`, not `&&`: whether the level exists is random, the side being full is rare.
-        if spot.is_new()
-            & (self.instruments[inst].sides[side].len() >= self.limits.levels_per_side as usize)
+        // The rare condition alone first, a well-predicted branch; whether the level exists is
+        // random from add to add, so it is looked at only on a full side.
+        if self.instruments[inst].sides[side].len() >= self.limits.levels_per_side as usize
+            && self.side_ref(inst, side).find(key).is_err()
         {
             let limit = self.limits.levels_per_side;
             return Err(self.duplicate_or(order_ref, Resource::Levels, limit, instrument));
@@ -364,7 +385,7 @@ impl OrderBook {
     fn next_free_slot(&self) -> u32 {
         if self.free_head != NIL {
             self.free_head
-        } else if self.orders.len() < self.limits.orders as usize {
+        } else if self.orders.len() <= self.limits.orders as usize {
             self.orders.len() as u32
         } else {
             NIL
@@ -403,49 +424,54 @@ impl OrderBook {
     }
 
     /// Where `key` goes on side `side` of `inst`: in the window (nearly always: the level is
-    /// one of the best 16, or the side has fewer than 16 levels), else the general combined
+    /// one of the best 15, or the side has fewer than 15 levels), else the general combined
     /// position across window and overflow.
     #[inline(always)]
     fn spot(&self, inst: usize, side: usize, key: i64) -> Spot {
         let window = &self.instruments[inst].sides[side];
-        let hit = window.search(key);
-        // `|`, not `||`: both operands are already computed and the first is random.
-        if hit.is_ok() | (window.len() < WINDOW) {
-            Spot::Window(hit)
-        } else {
-            Spot::General(self.side_ref(inst, side).find(key))
+        let (w, hit) = window.locate(key);
+        Spot {
+            w,
+            hit,
+            // `|`, not `||`: both operands are already computed and the first is random.
+            in_window: hit | (window.len() < WINDOW),
         }
     }
 
     /// Appends order `slot` (written, with `prev == next == NIL`) to its level at `spot`
     /// (from [`Self::spot`] with the order's key; the caller checked the level capacity).
+    ///
+    /// Joining a level and opening one stay two branches: a branch-free merge of the two
+    /// (open an empty level, then join it) must read the body slot of a new level before
+    /// writing it, and on a cold instrument that read is a cache miss the add then waits for,
+    /// where a plain write of the new body is not (measured: 0.38 D1 misses per message moved
+    /// from stores to loads, for ~0.08 fewer mispredictions; see `docs/bench/book.md`).
     #[inline(always)]
     fn link(&mut self, slot: u32, inst: usize, side: usize, key: i64, spot: Spot) -> LevelUpdate {
+        if !spot.in_window {
+            return self.link_general(slot);
+        }
+        let w = spot.w;
         let qty = self.orders[slot as usize].qty;
         let window = &mut self.instruments[inst].sides[side];
-        let (body, w, action) = match spot {
-            Spot::Window(Ok(w)) => {
-                let body = window.body_mut(w);
-                let tail = body.tail;
-                body.tail = slot;
-                body.qty += u64::from(qty);
-                body.count += 1;
-                let body = *body;
-                self.orders[slot as usize].prev = tail;
-                self.orders[tail as usize].next = slot;
-                (body, w, LevelAction::Change)
-            }
-            Spot::Window(Err(w)) => {
-                let body = LevelBody {
-                    qty: u64::from(qty),
-                    count: 1,
-                    head: slot,
-                    tail: slot,
-                };
-                window.insert_unspilled(w, key, body);
-                (body, w, LevelAction::New)
-            }
-            Spot::General(found) => return self.link_general(slot, found),
+        let (body, action) = if spot.hit {
+            let body = window.body_mut(w);
+            let tail = body.tail;
+            body.tail = slot;
+            body.qty += u64::from(qty);
+            body.count += 1;
+            let body = *body;
+            self.orders[slot as usize].prev = tail;
+            self.orders[tail as usize].next = slot;
+            (body, LevelAction::Change)
+        } else {
+            let body = LevelBody {
+                qty: u64::from(qty),
+                count: 1,
+                tail: slot,
+            };
+            window.insert_unspilled(w, key, body);
+            (body, LevelAction::New)
         };
         LevelUpdate {
             instrument: InstrumentId(inst as u32),
@@ -458,14 +484,14 @@ impl OrderBook {
         }
     }
 
-    /// [`Self::link`] at a combined position (existing at `Ok(pos)`, or new at `Err(pos)`):
-    /// levels below the window, or a new level on a side whose window is full.
+    /// [`Self::link`] for an order whose level is below the window, or new on a side whose
+    /// window is full: the search across window and overflow, then the two-tier update.
     #[inline(never)]
-    fn link_general(&mut self, slot: u32, found: Result<usize, usize>) -> LevelUpdate {
+    fn link_general(&mut self, slot: u32) -> LevelUpdate {
         let order = self.orders[slot as usize];
         let (inst, side) = (order.instrument() as usize, order.side());
         let mut levels = side_mut(&mut self.instruments, &mut self.overflow, inst, side);
-        let (level, pos, action) = match found {
+        let (level, pos, action) = match levels.find(key_of(side, order.price)) {
             Ok(pos) => {
                 let mut level = levels.get(pos);
                 let tail = level.tail;
@@ -479,11 +505,10 @@ impl OrderBook {
             }
             Err(pos) => {
                 debug_assert!(!levels.is_full(self.limits.levels_per_side as usize));
-                let level = LevelSlot {
+                let level = LevelRec {
                     key: key_of(side, order.price),
                     qty: u64::from(order.qty),
                     count: 1,
-                    head: slot,
                     tail: slot,
                 };
                 levels.insert(pos, level);
@@ -494,70 +519,81 @@ impl OrderBook {
         level_update(order.instrument(), side, level, level_index, action)
     }
 
-    /// Removes `qty` shares from order `slot`; when none are left the order leaves its queue,
-    /// the ref table and the slab, and an emptied level is removed.
-    #[inline]
-    fn reduce(&mut self, slot: u32, qty: u32) -> LevelUpdate {
-        self.reduce_with(slot, qty, true)
-    }
-
-    /// [`Self::reduce`]; with `ref_resting == false` the caller has already removed the order's
-    /// reference (a delete takes it out in the same probe that finds it).
+    /// Removes `qty` shares (fewer than it has) from order `slot`, which keeps its place in
+    /// the queue.
     #[inline(always)]
-    fn reduce_with(&mut self, slot: u32, qty: u32, ref_resting: bool) -> LevelUpdate {
+    fn reduce_partial(&mut self, slot: u32, qty: u32) -> LevelUpdate {
         let order = self.orders[slot as usize];
+        debug_assert!(qty < order.qty);
         let (inst, side) = (order.instrument() as usize, order.side());
-        let key = key_of(side, order.price);
         let window = &mut self.instruments[inst].sides[side];
-        let Ok(w) = window.search(key) else {
-            // Below the window (or, were the book inconsistent, nowhere: the general path
-            // reports that).
-            return self.reduce_general(slot, qty, ref_resting);
-        };
-        let mut update = LevelUpdate {
+        let (w, hit) = window.locate(key_of(side, order.price));
+        if !hit {
+            return self.reduce_general(slot, qty);
+        }
+        let level_index = (window.wlen() - 1 - w) as u32;
+        let body = window.body_mut(w);
+        body.qty -= u64::from(qty);
+        self.orders[slot as usize].qty = order.qty - qty;
+        LevelUpdate {
             instrument: InstrumentId(order.instrument()),
             side: book_side(side),
             price: Price(order.price),
-            qty: 0,
-            order_count: 0,
-            level_index: (window.wlen() - 1 - w) as u32,
+            qty: body.qty,
+            order_count: body.count,
+            level_index,
             action: LevelAction::Change,
-        };
-        let body = window.body_mut(w);
-        body.qty -= u64::from(qty);
-        update.qty = body.qty;
-        if qty < order.qty {
-            update.order_count = body.count;
-            self.orders[slot as usize].qty = order.qty - qty;
-            return update;
         }
+    }
+
+    /// Takes order `slot` (record `order`) out of the book: out of its level's queue (the
+    /// level goes when it was its last order) and back to the free list. The caller has
+    /// removed its reference.
+    ///
+    /// Whether the level empties stays a branch (random from delete to delete, ~0.09
+    /// mispredictions per message): a branch-free removal (shift by a computed amount, pad
+    /// by a select) cost ~12 instructions per message more than it saved; see
+    /// `docs/bench/book.md`. The update's quantity and count are the body's, 0 when the level
+    /// went.
+    #[inline(always)]
+    fn take_out(&mut self, slot: u32, order: Order) -> LevelUpdate {
+        let (inst, side) = (order.instrument() as usize, order.side());
+        let window = &mut self.instruments[inst].sides[side];
+        let (w, hit) = window.locate(key_of(side, order.price));
+        if !hit {
+            // Below the window (or, were the book inconsistent, nowhere: the general path
+            // reports that).
+            return self.reduce_general(slot, order.qty);
+        }
+        let level_index = (window.wlen() - 1 - w) as u32;
+        let body = window.body_mut(w);
+        body.qty -= u64::from(order.qty);
         body.count -= 1;
-        if body.count == 0 {
+        let (qty, count) = (body.qty, body.count);
+        let gone = count == 0;
+        if gone {
             if window.len() <= WINDOW {
                 window.remove_unspilled(w);
             } else {
                 self.remove_spilled(inst, side, w);
             }
-            update.qty = 0;
-            update.action = LevelAction::Delete;
         } else {
-            update.order_count = body.count;
-            if order.prev == NIL {
-                body.head = order.next;
-            } else {
-                self.orders[order.prev as usize].next = order.next;
-            }
-            if order.next == NIL {
-                body.tail = order.prev;
-            } else {
-                self.orders[order.next as usize].prev = order.prev;
-            }
-        }
-        if ref_resting {
-            self.refs.remove(order.order_ref);
+            body.tail = unlink(&mut self.orders, slot, order, body.tail);
         }
         self.release_slot(slot);
-        update
+        LevelUpdate {
+            instrument: InstrumentId(order.instrument()),
+            side: book_side(side),
+            price: Price(order.price),
+            qty,
+            order_count: count,
+            level_index,
+            action: if gone {
+                LevelAction::Delete
+            } else {
+                LevelAction::Change
+            },
+        }
     }
 
     /// Removes window level `w` of a side that has overflow levels (the overflow's best moves
@@ -569,9 +605,10 @@ impl OrderBook {
         levels.remove(olen + w);
     }
 
-    /// [`Self::reduce_with`] for an order whose level is below the window.
+    /// [`Self::reduce_partial`] and [`Self::take_out`] (`qty == order.qty`) for an order whose
+    /// level is below the window.
     #[inline(never)]
-    fn reduce_general(&mut self, slot: u32, qty: u32, ref_resting: bool) -> LevelUpdate {
+    fn reduce_general(&mut self, slot: u32, qty: u32) -> LevelUpdate {
         let order = self.orders[slot as usize];
         let (inst, side) = (order.instrument() as usize, order.side());
         let mut levels = side_mut(&mut self.instruments, &mut self.overflow, inst, side);
@@ -599,9 +636,6 @@ impl OrderBook {
         level.count -= 1;
         if level.count == 0 {
             levels.remove(pos);
-            if ref_resting {
-                self.refs.remove(order.order_ref);
-            }
             self.release_slot(slot);
             return LevelUpdate {
                 instrument: InstrumentId(order.instrument()),
@@ -613,20 +647,8 @@ impl OrderBook {
                 action: LevelAction::Delete,
             };
         }
-        if order.prev == NIL {
-            level.head = order.next;
-        } else {
-            self.orders[order.prev as usize].next = order.next;
-        }
-        if order.next == NIL {
-            level.tail = order.prev;
-        } else {
-            self.orders[order.next as usize].prev = order.prev;
-        }
+        level.tail = unlink(&mut self.orders, slot, order, level.tail);
         levels.set(pos, level);
-        if ref_resting {
-            self.refs.remove(order.order_ref);
-        }
         self.release_slot(slot);
         level_update(
             order.instrument(),
@@ -656,7 +678,13 @@ impl OrderBook {
                 open_qty,
             });
         }
-        let level = self.reduce(slot, qty);
+        let level = if qty < open_qty {
+            self.reduce_partial(slot, qty)
+        } else {
+            self.refs.remove(order_ref);
+            let order = self.orders[slot as usize];
+            self.take_out(slot, order)
+        };
         Ok(Reduction {
             level,
             removed_qty: Qty(qty),
@@ -709,9 +737,9 @@ impl OrderBook {
         // One probe finds and removes the reference; the whole order then leaves.
         match self.refs.remove(order_ref) {
             Some(slot) => {
-                let qty = self.orders[slot as usize].qty;
+                let order = self.orders[slot as usize];
                 self.counters.deletes += 1;
-                Ok(self.reduce_with(slot, qty, false))
+                Ok(self.take_out(slot, order))
             }
             None => Err(self.count_error(BookError::UnknownOrder { order_ref })),
         }
@@ -777,7 +805,8 @@ impl OrderBook {
                 });
             }
         }
-        let removed = self.reduce(slot, old.qty);
+        self.refs.remove(old_ref);
+        let removed = self.take_out(slot, old);
         let slot = self.next_free_slot();
         let inserted = self.refs.insert(new_ref, slot);
         debug_assert_eq!(inserted, Ok(()), "a slot and a ref entry were just freed");
@@ -806,14 +835,15 @@ impl OrderBook {
         for side in [BID, ASK] {
             let mut levels = side_mut(&mut self.instruments, &mut self.overflow, inst, side);
             for pos in 0..levels.len() {
-                let mut slot = levels.get(pos).head;
+                // Back to front: a level keeps only its queue's last order.
+                let mut slot = levels.get(pos).tail;
                 while slot != NIL {
                     let order = self.orders[slot as usize];
                     self.refs.remove(order.order_ref);
                     self.orders[slot as usize].next = self.free_head;
                     self.free_head = slot;
                     removed += 1;
-                    slot = order.next;
+                    slot = order.prev;
                 }
             }
             levels.clear();
@@ -935,14 +965,19 @@ impl OrderBook {
     /// Empty for a missing level or unknown instrument. Allocation-free.
     pub fn queue(&self, instrument: InstrumentId, side: Side, price: Price) -> Queue<'_> {
         let side = side_index(side);
-        let head = if instrument.index() < self.instruments.len() {
+        let tail = if instrument.index() < self.instruments.len() {
             let levels = self.side_ref(instrument.index(), side);
             levels
                 .find(key_of(side, price.0))
-                .map_or(NIL, |pos| levels.get(pos).head)
+                .map_or(NIL, |pos| levels.get(pos).tail)
         } else {
             NIL
         };
+        // A level keeps only its queue's last order: walk back to the first.
+        let mut head = tail;
+        while head != NIL && self.orders[head as usize].prev != NIL {
+            head = self.orders[head as usize].prev;
+        }
         Queue {
             book: self,
             next: head,

@@ -17,89 +17,127 @@
 //! `overflow_len..len` the window's, so the whole side is one ascending sequence and the best
 //! level is at `len - 1`, as in [`crate::ladder::Ladder`].
 //!
-//! The arena is allocated zeroed (`vec![[0u64; 4]; n]` is a calloc), so a side's region is
+//! The arena is allocated zeroed (`vec![[0u64; 3]; n]` is a calloc), so a side's region is
 //! paged in only when that side first goes deeper than the window.
 
-use crate::ladder::LevelSlot;
+/// Levels per side kept inline in the instrument record: the level count and 15 keys fill one
+/// 128-byte array (the first of its two cache lines holds the count and the best keys of a
+/// thin side), the 16-byte level bodies another 256 bytes.
+pub(crate) const WINDOW: usize = 15;
 
-/// Levels per side kept inline in the instrument record (16 keys of 8 bytes and 16 level
-/// bodies of 24 bytes per side). A power of two: the search below halves it.
-pub(crate) const WINDOW: usize = 16;
-const _: () = assert!(WINDOW.is_power_of_two());
+/// Entries of [`Window::head`] and [`Window::bodies`]: a power of two, so indices are masked
+/// instead of bounds-checked.
+const SLOTS: usize = WINDOW + 1;
+const _: () = assert!(SLOTS.is_power_of_two());
+const MASK: usize = SLOTS - 1;
 
 /// Key of the unused window slots `wlen..WINDOW`: no key is greater, so the branch-free
 /// search below never counts a pad as "below" the key it looks for.
 const KEY_PAD: i64 = i64::MAX;
 
-/// A level without its key (the key lives in [`Window::keys`]): total shares, order count and
-/// the FIFO queue's first and last slab index.
+/// A level without its key (the key lives in [`Window::head`]): total shares, order count and
+/// the slab index of the last order of its FIFO queue (the queue's first order is found by
+/// following `prev` links from it; only views and `clear_instrument` need it). 16 bytes, four
+/// to a cache line.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LevelBody {
     pub(crate) qty: u64,
     pub(crate) count: u32,
-    pub(crate) head: u32,
     pub(crate) tail: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<LevelBody>() == 16);
 
 const EMPTY_BODY: LevelBody = LevelBody {
     qty: 0,
     count: 0,
-    head: 0,
     tail: 0,
 };
 
+/// One level with its key, for the general (two-tier) paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LevelRec {
+    /// Sort key: the price for bids, `!price` for asks.
+    pub(crate) key: i64,
+    pub(crate) qty: u64,
+    pub(crate) count: u32,
+    pub(crate) tail: u32,
+}
+
 #[inline(always)]
-fn body(l: LevelSlot) -> LevelBody {
+fn body(l: LevelRec) -> LevelBody {
     LevelBody {
         qty: l.qty,
         count: l.count,
-        head: l.head,
         tail: l.tail,
     }
 }
 
 /// A side's level count and its window (the best `min(len, WINDOW)` levels), keys apart from
-/// the rest (structure of arrays): a search reads only the 128 contiguous bytes of `keys`
-/// (two cache lines) instead of one key per 32-byte level.
+/// the bodies (structure of arrays). `head` is the first 128 bytes: the count and the keys, so
+/// a search and the count are one cache line for a side with at most 7 levels (nearly every
+/// side of the generated day) and two otherwise; the body of the level an event changes is a
+/// third (bodies `0..4` share one line, the levels a thin side has).
 #[derive(Clone, Copy, Debug)]
-#[repr(C, align(64))]
+#[repr(C, align(128))]
 pub(crate) struct Window {
-    /// Keys ascending, best last, in `0..wlen`; [`KEY_PAD`] in `wlen..WINDOW`.
-    keys: [i64; WINDOW],
-    /// Levels on the side, window and overflow together.
-    len: u32,
-    bodies: [LevelBody; WINDOW],
+    /// `head[0]`: levels on the side, window and overflow together (a count stored as `i64`);
+    /// `head[1 + w]`: the key of window level `w`, ascending, best last, [`KEY_PAD`] for
+    /// `w >= wlen`.
+    head: [i64; SLOTS],
+    /// `bodies[w]`: the body of window level `w` (`bodies[WINDOW]` is never used).
+    bodies: [LevelBody; SLOTS],
 }
 
+const _: () = assert!(std::mem::size_of::<Window>() == 384);
+
 impl Window {
-    pub(crate) const EMPTY: Window = Window {
-        keys: [KEY_PAD; WINDOW],
-        len: 0,
-        bodies: [EMPTY_BODY; WINDOW],
+    pub(crate) const EMPTY: Window = {
+        let mut head = [KEY_PAD; SLOTS];
+        head[0] = 0;
+        Window {
+            head,
+            bodies: [EMPTY_BODY; SLOTS],
+        }
     };
 
+    /// Key of window level `w` (`w < WINDOW`).
     #[inline(always)]
-    fn level(&self, w: usize) -> LevelSlot {
-        let b = self.bodies[w];
-        LevelSlot {
-            key: self.keys[w],
+    fn key(&self, w: usize) -> i64 {
+        self.head[(w + 1) & MASK]
+    }
+
+    #[inline(always)]
+    fn set_key(&mut self, w: usize, key: i64) {
+        self.head[(w + 1) & MASK] = key;
+    }
+
+    #[inline(always)]
+    fn level(&self, w: usize) -> LevelRec {
+        let b = self.bodies[w & MASK];
+        LevelRec {
+            key: self.key(w),
             qty: b.qty,
             count: b.count,
-            head: b.head,
             tail: b.tail,
         }
     }
 
     #[inline(always)]
-    fn put(&mut self, w: usize, level: LevelSlot) {
-        self.keys[w] = level.key;
-        self.bodies[w] = body(level);
+    fn put(&mut self, w: usize, level: LevelRec) {
+        self.set_key(w, level.key);
+        self.bodies[w & MASK] = body(level);
     }
 
     /// Levels on the side, window and overflow together.
     #[inline(always)]
     pub(crate) fn len(&self) -> usize {
-        self.len as usize
+        self.head[0] as usize
+    }
+
+    #[inline(always)]
+    fn set_len(&mut self, len: usize) {
+        self.head[0] = len as i64;
     }
 
     /// Window levels in use: `min(len, WINDOW)`.
@@ -114,20 +152,25 @@ impl Window {
     /// overflow levels a key below the window may still rest there (use [`SideRef::find`]).
     #[inline(always)]
     pub(crate) fn search(&self, key: i64) -> Result<usize, usize> {
-        let w = lower_bound(&self.keys, key);
-        // `w <= wlen`; `&` rather than `&&` so that the test is one flag, not two branches.
-        if (w < self.wlen()) & (self.keys[w & (WINDOW - 1)] == key) {
-            Ok(w)
-        } else {
-            Err(w)
+        match self.locate(key) {
+            (w, true) => Ok(w),
+            (w, false) => Err(w),
         }
+    }
+
+    /// [`Self::search`] as `(w, found)`, for callers that must not branch on `found`.
+    #[inline(always)]
+    pub(crate) fn locate(&self, key: i64) -> (usize, bool) {
+        let w = lower_bound(&self.head, key);
+        // `w <= wlen`; `&` rather than `&&` so that the test is one flag, not two branches.
+        (w, (w < self.wlen()) & (self.key(w) == key))
     }
 
     /// The body of window level `w` (`w < wlen`), to update in place.
     #[inline(always)]
     pub(crate) fn body_mut(&mut self, w: usize) -> &mut LevelBody {
         // Masked: `w < WINDOW` already, and the mask lets the compiler drop the bounds check.
-        &mut self.bodies[w & (WINDOW - 1)]
+        &mut self.bodies[w & MASK]
     }
 
     /// Inserts a new level at window position `w` (from [`Self::search`]'s `Err`) on a side
@@ -137,9 +180,9 @@ impl Window {
         let wlen = self.len();
         debug_assert!(wlen < WINDOW && w <= wlen);
         self.shift(w..wlen, w + 1);
-        self.keys[w & (WINDOW - 1)] = key;
-        self.bodies[w & (WINDOW - 1)] = body;
-        self.len += 1;
+        self.set_key(w, key);
+        self.bodies[w & MASK] = body;
+        self.set_len(wlen + 1);
     }
 
     /// Removes window level `w` (`w < len`) of a side with no overflow levels
@@ -149,8 +192,8 @@ impl Window {
         let wlen = self.len();
         debug_assert!(wlen <= WINDOW && w < wlen);
         self.shift(w + 1..wlen, w);
-        self.keys[wlen - 1] = KEY_PAD;
-        self.len -= 1;
+        self.set_key(wlen - 1, KEY_PAD);
+        self.set_len(wlen - 1);
     }
 
     /// Moves window positions `from` one place up (`up`) or down; empty ranges do nothing
@@ -158,47 +201,58 @@ impl Window {
     #[inline(always)]
     fn shift(&mut self, from: std::ops::Range<usize>, to: usize) {
         if from.start < from.end {
-            self.keys.copy_within(from.clone(), to);
+            self.head.copy_within(from.start + 1..from.end + 1, to + 1);
             self.bodies.copy_within(from, to);
         }
     }
 }
 
-/// Number of window keys below `key`: a branch-free binary search over all [`WINDOW`] keys
-/// (the pads are never below), so no branch depends on the data.
-#[inline(always)]
-fn lower_bound(keys: &[i64; WINDOW], key: i64) -> usize {
-    let mut lo = 0usize;
-    let mut len = WINDOW;
-    while len > 1 {
-        let half = len / 2;
-        lo += half * usize::from(keys[(lo + half - 1) & (WINDOW - 1)] < key);
-        len -= half;
+/// Prefetch hints (`crate::book::prefetch_hints`), next to the layout they depend on.
+impl Window {
+    /// Starts loading the lines a [`Self::search`] reads: both lines of `head` (the level
+    /// count and keys `0..7`, then keys `7..15`).
+    #[inline(always)]
+    pub(crate) fn prefetch_search(&self) {
+        crate::prefetch::prefetch_read(&self.head[0]);
+        crate::prefetch::prefetch_read(&self.head[SLOTS - 1]);
     }
-    lo + usize::from(keys[lo & (WINDOW - 1)] < key)
 }
 
-/// An overflow level packed in 32 bytes of `u64`s (so the arena can be allocated zeroed).
-type Packed = [u64; 4];
+/// Number of window keys below `key`: a branch-free binary search over all [`WINDOW`] keys
+/// (`head[1..]`; the pads are never below), so no branch depends on the data. Reads only
+/// `head[1..=7]`, the first cache line, while the side has at most 7 levels.
+#[inline(always)]
+fn lower_bound(head: &[i64; SLOTS], key: i64) -> usize {
+    let mut lo = 1usize;
+    let mut n = WINDOW;
+    while n > 1 {
+        let half = n / 2;
+        lo += half * usize::from(head[(lo + half - 1) & MASK] < key);
+        n -= half;
+    }
+    lo + usize::from(head[lo & MASK] < key) - 1
+}
+
+/// An overflow level packed in 24 bytes of `u64`s (so the arena can be allocated zeroed):
+/// key, shares, count | tail << 32.
+type Packed = [u64; 3];
 
 #[inline]
-fn pack(l: LevelSlot) -> Packed {
+fn pack(l: LevelRec) -> Packed {
     [
         l.key as u64,
         l.qty,
-        u64::from(l.count) | (u64::from(l.head) << 32),
-        u64::from(l.tail),
+        u64::from(l.count) | (u64::from(l.tail) << 32),
     ]
 }
 
 #[inline]
-fn unpack(p: Packed) -> LevelSlot {
-    LevelSlot {
+fn unpack(p: Packed) -> LevelRec {
+    LevelRec {
         key: p[0] as i64,
         qty: p[1],
         count: p[2] as u32,
-        head: (p[2] >> 32) as u32,
-        tail: p[3] as u32,
+        tail: (p[2] >> 32) as u32,
     }
 }
 
@@ -213,7 +267,7 @@ impl Overflow {
     /// Room for `capacity` overflow levels on each of `sides` sides.
     pub(crate) fn new(sides: usize, capacity: usize) -> Self {
         Overflow {
-            slots: vec![[0u64; 4]; sides * capacity],
+            slots: vec![[0u64; 3]; sides * capacity],
             capacity,
         }
     }
@@ -256,24 +310,21 @@ fn window_len(len: usize) -> usize {
 /// `find` over the window part: combined positions, `olen` = overflow length.
 #[inline(always)]
 fn find_in(window: &Window, overflow: &Overflow, region: usize, key: i64) -> Result<usize, usize> {
-    let len = window.len as usize;
+    let len = window.len();
     let wlen = window_len(len);
     let olen = len - wlen;
-    if olen != 0 && key < window.keys[0] {
+    if olen != 0 && key < window.key(0) {
         return overflow.region(region)[..olen].binary_search_by(|p| (p[0] as i64).cmp(&key));
     }
-    let p = lower_bound(&window.keys, key);
-    // `p <= wlen`; `&` rather than `&&` so that the test is one flag, not two branches.
-    if (p < wlen) & (window.keys[p & (WINDOW - 1)] == key) {
-        Ok(olen + p)
-    } else {
-        Err(olen + p)
+    match window.search(key) {
+        Ok(w) => Ok(olen + w),
+        Err(w) => Err(olen + w),
     }
 }
 
 #[inline]
-fn get_in(window: &Window, overflow: &Overflow, region: usize, pos: usize) -> LevelSlot {
-    let len = window.len as usize;
+fn get_in(window: &Window, overflow: &Overflow, region: usize, pos: usize) -> LevelRec {
+    let len = window.len();
     let olen = len - window_len(len);
     debug_assert!(pos < len);
     if pos >= olen {
@@ -287,7 +338,7 @@ impl SideRef<'_> {
     /// Levels on the side.
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.window.len as usize
+        self.window.len()
     }
 
     /// `Ok(pos)` when a level with `key` exists, else `Err(pos)` where it would be inserted.
@@ -298,13 +349,13 @@ impl SideRef<'_> {
 
     /// The level at combined position `pos` (`< len`).
     #[inline]
-    pub(crate) fn get(&self, pos: usize) -> LevelSlot {
+    pub(crate) fn get(&self, pos: usize) -> LevelRec {
         get_in(self.window, self.overflow, self.region, pos)
     }
 
     /// The level `index` places from the best (0 = best).
     #[inline]
-    pub(crate) fn nth_from_best(&self, index: usize) -> Option<LevelSlot> {
+    pub(crate) fn nth_from_best(&self, index: usize) -> Option<LevelRec> {
         let pos = self.len().checked_sub(1 + index)?;
         Some(self.get(pos))
     }
@@ -314,7 +365,7 @@ impl SideMut<'_> {
     /// Levels on the side.
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.window.len as usize
+        self.window.len()
     }
 
     /// See [`SideRef::find`].
@@ -325,7 +376,7 @@ impl SideMut<'_> {
 
     /// See [`SideRef::get`].
     #[inline]
-    pub(crate) fn get(&self, pos: usize) -> LevelSlot {
+    pub(crate) fn get(&self, pos: usize) -> LevelRec {
         get_in(self.window, self.overflow, self.region, pos)
     }
 
@@ -337,13 +388,13 @@ impl SideMut<'_> {
 
     /// Overwrites the level at `pos` (its key must not change).
     #[inline]
-    pub(crate) fn set(&mut self, pos: usize, level: LevelSlot) {
+    pub(crate) fn set(&mut self, pos: usize, level: LevelRec) {
         let len = self.len();
         let olen = len - window_len(len);
         debug_assert!(pos < len);
         if pos >= olen {
-            debug_assert_eq!(self.window.keys[pos - olen], level.key);
-            self.window.bodies[pos - olen] = body(level);
+            debug_assert_eq!(self.window.key(pos - olen), level.key);
+            self.window.bodies[(pos - olen) & MASK] = body(level);
         } else {
             self.overflow.region_mut(self.region)[pos] = pack(level);
         }
@@ -357,7 +408,7 @@ impl SideMut<'_> {
 
     /// Inserts `level` at combined position `pos` (from `find`'s `Err`). The caller has
     /// checked [`Self::is_full`]; the overflow region has `levels_max - WINDOW` slots.
-    pub(crate) fn insert(&mut self, pos: usize, level: LevelSlot) {
+    pub(crate) fn insert(&mut self, pos: usize, level: LevelRec) {
         let len = self.len();
         let wlen = window_len(len);
         let olen = len - wlen;
@@ -381,7 +432,7 @@ impl SideMut<'_> {
             self.window.shift(1..w, 0);
             self.window.put(w - 1, level);
         }
-        self.window.len += 1;
+        self.window.set_len(len + 1);
     }
 
     /// Removes the level at combined position `pos`; when a window level goes and the
@@ -399,20 +450,19 @@ impl SideMut<'_> {
             let w = pos - olen;
             if olen == 0 {
                 self.window.shift(w + 1..wlen, w);
-                self.window.keys[wlen - 1] = KEY_PAD;
+                self.window.set_key(wlen - 1, KEY_PAD);
             } else {
                 self.window.shift(0..w, 1);
                 let top = self.overflow.region(self.region)[olen - 1];
                 self.window.put(0, unpack(top));
             }
         }
-        self.window.len -= 1;
+        self.window.set_len(len - 1);
     }
 
     /// Removes every level (their orders are the caller's to release).
     pub(crate) fn clear(&mut self) {
-        self.window.len = 0;
-        self.window.keys = [KEY_PAD; WINDOW];
+        *self.window = Window::EMPTY;
     }
 }
 
@@ -420,12 +470,11 @@ impl SideMut<'_> {
 mod tests {
     use super::*;
 
-    fn level(key: i64) -> LevelSlot {
-        LevelSlot {
+    fn level(key: i64) -> LevelRec {
+        LevelRec {
             key,
             qty: (key as u64) ^ 0x5555,
             count: key as u32 & 7,
-            head: key as u32,
             tail: !(key as u32),
         }
     }
@@ -440,11 +489,10 @@ mod tests {
             level(i64::MIN),
             level(i64::MAX),
             level(-1),
-            LevelSlot {
+            LevelRec {
                 key: 0,
                 qty: u64::MAX,
                 count: u32::MAX,
-                head: u32::MAX,
                 tail: u32::MAX,
             },
         ] {
@@ -496,11 +544,11 @@ mod tests {
             assert_eq!(keys(&side), model, "step {step}");
             let wlen = side.len().min(WINDOW);
             assert!(
-                side.window.keys[wlen..].iter().all(|k| *k == KEY_PAD),
+                side.window.head[1 + wlen..].iter().all(|k| *k == KEY_PAD),
                 "pads at {step}"
             );
             let len = side.len();
-            assert!(len <= WINDOW || side.window.len as usize == len);
+            assert_eq!(side.window.wlen(), len.min(WINDOW));
             let view = SideRef {
                 window: &window,
                 overflow: &overflow,
@@ -549,7 +597,7 @@ mod tests {
                 );
             }
             for w in model.len()..WINDOW {
-                assert_eq!(side.window.keys[w], KEY_PAD);
+                assert_eq!(side.window.key(w), KEY_PAD);
             }
         }
     }
@@ -558,7 +606,7 @@ mod tests {
     fn clear_and_regions_are_separate() {
         let mut overflow = Overflow::new(2, 4);
         overflow.region_mut(1)[0] = pack(level(5));
-        assert_eq!(overflow.region(0)[0], [0; 4]);
+        assert_eq!(overflow.region(0)[0], [0; 3]);
         assert_eq!(unpack(overflow.region(1)[0]).key, 5);
         let mut window = Window::EMPTY;
         let mut side = SideMut {

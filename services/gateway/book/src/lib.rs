@@ -23,8 +23,8 @@
 //! Everything is sized once from [`BookLimits`] in [`OrderBook::new`]; afterwards no event
 //! allocates. When a limit is reached the event is rejected with `BOOK_CAPACITY`.
 //!
-//! * instruments: one dense array of 1,216-byte records, each holding the stale flag, last
-//!   trade and the best 16 levels of both sides inline (the levels nearly every event touches),
+//! * instruments: one dense array of 896-byte records, each holding the stale flag, last
+//!   trade and the best 15 levels of both sides inline (the levels nearly every event touches),
 //!   so an event for a cold instrument reads one contiguous block;
 //! * orders: a slab of 32-byte records with a free list, each linked into its level's FIFO
 //!   queue (so the book keeps time priority, not just totals);
@@ -34,13 +34,14 @@
 //!   deletion, load factor at most 1/2) from the venue's sparse `u64` reference number to the
 //!   slab index;
 //! * levels: per instrument and side, sorted with the best price at the end, so the common
-//!   case (events at or near the touch) shifts only a few entries (the best 16 keys of a side
-//!   are one 128-byte array searched without data-dependent branches); the best 16 live
+//!   case (events at or near the touch) shifts only a few entries (a side's level count and
+//!   its best 15 keys are one 128-byte array searched without data-dependent branches); the
+//!   best 15 live
 //!   in the instrument record, deeper ones in the side's region of one overflow arena that is
 //!   paged in only when used.
 //!
 //! See `docs/book.md` for the reasoning and `docs/bench/book.md` for measurements.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod book;
@@ -48,6 +49,8 @@ mod error;
 pub mod ladder;
 mod levels;
 mod limits;
+#[allow(unsafe_code)]
+mod prefetch;
 mod ref_map;
 mod ref_window;
 mod update;

@@ -17,8 +17,9 @@ pub struct BookLimits {
 }
 
 impl BookLimits {
-    /// Hard ceiling on `orders`: slab indices are `u32` with `u32::MAX` reserved as "none",
-    /// and the order-ref table has twice as many slots as orders.
+    /// Hard ceiling on `orders`: slab indices are `u32` (slot 0 is the book's sentinel, the
+    /// "none" of its queues; orders use `1..=orders`, stored `+ 1` in the reference window,
+    /// far below `u32::MAX`), and the order-ref table has twice as many slots as orders.
     pub const ORDERS_MAX: u32 = 1 << 30;
     /// Hard ceiling on `instruments` (2^24, far above any venue's symbol count).
     pub const INSTRUMENTS_MAX: u32 = 1 << 24;
@@ -48,8 +49,8 @@ impl BookLimits {
     }
 }
 
-// The ref table's slot count (2 * orders, rounded up to a power of two) must fit in usize and
-// slab indices must leave u32::MAX free as the "none" marker.
+// The ref table's slot count (2 * orders, rounded up to a power of two) must fit in usize, and
+// slab indices (1..=orders, plus the sentinel 0) stored + 1 must stay below u32::MAX.
 const _: () = assert!((BookLimits::ORDERS_MAX as u64) * 2 < u32::MAX as u64);
 const _: () = assert!(BookLimits::LEVELS_PER_SIDE_MAX < u32::MAX);
 

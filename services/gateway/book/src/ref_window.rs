@@ -197,6 +197,17 @@ impl OrderRefs {
     pub(crate) fn len(&self) -> usize {
         self.in_window + self.fallback.len()
     }
+
+    /// For prefetch hints (`crate::book::prefetch_hints`): the window slot that `key` maps to,
+    /// `None` outside the window (the fallback is never probed).
+    #[inline(always)]
+    pub(crate) fn window_slot(&self, key: u64) -> Option<&u32> {
+        if self.in_range(key) {
+            self.window.get(self.index(key))
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -330,6 +330,63 @@ fn delete_from_front_middle_and_back_of_a_queue() {
     assert_eq!(b.top(I0).unwrap().bid, None);
 }
 
+/// A level keeps only the last order of its queue (views walk `prev` back to the first), and
+/// slab slot 0 is a sentinel that unlinks write through: queues stay exact after unlinking the
+/// middle, the back and the front, in the window and below it (the deepest of 20 levels), and
+/// the sentinel is never handed out (the slab still takes exactly `orders` orders).
+#[test]
+fn queues_stay_exact_with_tail_only_levels_and_the_sentinel_slot() {
+    let mut b = book(64, 40);
+    let mut r = 0u64;
+    for price in 100..120 {
+        for _ in 0..3 {
+            r += 1;
+            b.add(r, I0, Side::Buy, Price(price), Qty(r as u32))
+                .unwrap();
+        }
+    }
+    // 119 is the best level (in the window); 100 is the worst, below the 15-level window.
+    for price in [119i64, 100] {
+        let first = (price - 100) as u64 * 3 + 1;
+        let (a, m, z) = (first, first + 1, first + 2);
+        let q = |b: &OrderBook| -> Vec<u64> {
+            b.queue(I0, Side::Buy, Price(price))
+                .map(|o| o.order_ref)
+                .collect()
+        };
+        assert_eq!(q(&b), vec![a, m, z]);
+        b.delete(m).unwrap();
+        assert_eq!(q(&b), vec![a, z]);
+        b.delete(z).unwrap();
+        assert_eq!(q(&b), vec![a]);
+        r += 1;
+        let late = r;
+        b.add(late, I0, Side::Buy, Price(price), Qty(7)).unwrap();
+        assert_eq!(q(&b), vec![a, late]);
+        b.delete(a).unwrap();
+        assert_eq!(q(&b), vec![late]);
+        assert_eq!(
+            b.delete(late).unwrap().action,
+            LevelAction::Delete,
+            "price {price}"
+        );
+        assert_eq!(q(&b), Vec::<u64>::new());
+    }
+    assert_eq!(levels(&b, I0, Side::Buy).len(), 18);
+    assert_eq!(b.clear_instrument(I0), Ok(54));
+    for k in 0..64u64 {
+        b.add(1_000 + k, I1, Side::Sell, Price(5 + (k % 3) as i64), Qty(1))
+            .unwrap();
+    }
+    assert_eq!(
+        b.add(2_000, I1, Side::Sell, Price(5), Qty(1))
+            .unwrap_err()
+            .code(),
+        "BOOK_CAPACITY"
+    );
+    assert_eq!(queue(&b, I1, Side::Sell, 6).len(), 21);
+}
+
 #[test]
 fn replace_loses_priority_and_keeps_side_and_instrument() {
     let mut b = book(16, 8);

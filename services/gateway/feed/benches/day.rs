@@ -1,19 +1,26 @@
 //! One run over a generated NASDAQ-like day: decode-only throughput of crossbar-itch against
 //! the `itchy` crate on the same bytes, decode + L3 book throughput on one core (eager decode +
-//! `BookBuilder::on_message`, and the fused `BookBuilder::on_message_bytes`), and peak memory.
+//! `BookBuilder::on_message`, the fused `BookBuilder::on_message_bytes`, and the fused path
+//! software-pipelined with prefetch hints, `BookBuilder::on_messages_bytes`), and peak memory.
 //! Rates are per wall-clock second and per CPU-second of the bench thread. A bench binary
 //! (`harness = false`, no criterion) so that `cargo test` never runs it.
 //!
 //! Run: `cargo bench -p crossbar-feed --bench day`
 //! Knobs: `DAY_BENCH_MESSAGES` (default 10,000,000), `DAY_BENCH_INSTRUMENTS` (default 8,000),
-//! `DAY_BENCH_PASSES` (default 5, interleaved; the best and the median pass are reported).
+//! `DAY_BENCH_PASSES` (default 5, interleaved; the best and the median pass are reported),
+//! `DAY_BENCH_DISTANCES` (prefetch distances of the pipelined rows, comma-separated, default
+//! `PREFETCH_DISTANCE`; each pass runs fused and every pipelined row on the same bytes, in
+//! alternating order, plus one pipelined row in batches of 32 messages as `MoldFeed` runs it
+//! per packet), `DAY_BENCH_BOOK_ONLY=1` (only the fused and pipelined rows).
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use crossbar_book::BookLimits;
-use crossbar_feed::{BookBuilder, BookBuilderLimits, FeedHandler};
+use crossbar_book::{BookCounters, BookLimits};
+use crossbar_feed::{
+    BookBuilder, BookBuilderCounters, BookBuilderLimits, FeedHandler, PREFETCH_DISTANCE,
+};
 use crossbar_itch::generate::{generate_day, DayConfig};
 use crossbar_itch::{decode_book_fields, DayFileFrames, DayFileIter, FrameStats};
 
@@ -123,6 +130,77 @@ fn fused_decode_and_book(bytes: &[u8], builder: &mut BookBuilder) -> (u64, Frame
     (n, frames.stats())
 }
 
+/// [`fused_decode_and_book`] through the software-pipelined `BookBuilder::on_messages_bytes`
+/// (prefetch hints `K` messages apart ahead of each message); same framing, same draining.
+#[inline(never)] // a separate symbol for callgrind
+fn pipelined_decode_and_book<const K: usize>(
+    bytes: &[u8],
+    builder: &mut BookBuilder,
+) -> (u64, FrameStats) {
+    let mut frames = DayFileFrames::new(bytes);
+    let (mut n, mut i) = (0u64, 0u64);
+    builder.on_messages_bytes_with_distance::<(), K>(
+        (&mut frames).filter_map(Result::ok).map(|body| ((), body)),
+        |builder, (), result| {
+            n += u64::from(result.is_ok());
+            if i % 32 == 31 {
+                builder.drain_updates().for_each(|u| {
+                    black_box(u);
+                });
+            }
+            i += 1;
+        },
+    );
+    (n, frames.stats())
+}
+
+/// Messages per MoldUDP64 packet in the batched row (a 1,472-byte payload holds ~32 messages
+/// of the day's mix, average 30.5 bytes + 2-byte block length).
+const PACKET_MESSAGES: usize = 32;
+
+/// [`pipelined_decode_and_book`] at `PREFETCH_DISTANCE`, but one `on_messages_bytes` call per
+/// batch of [`PACKET_MESSAGES`] messages, as `MoldFeed` pipelines within each packet: the
+/// pipeline fills and drains every batch. Drained after every batch.
+#[inline(never)] // a separate symbol for callgrind
+fn pipelined_per_packet(bytes: &[u8], builder: &mut BookBuilder) -> (u64, FrameStats) {
+    let mut frames = DayFileFrames::new(bytes);
+    let mut n = 0u64;
+    let mut batch: [&[u8]; PACKET_MESSAGES] = [&[]; PACKET_MESSAGES];
+    loop {
+        let mut len = 0;
+        for body in (&mut frames).filter_map(Result::ok).take(PACKET_MESSAGES) {
+            batch[len] = body;
+            len += 1;
+        }
+        if len == 0 {
+            break;
+        }
+        builder.on_messages_bytes(batch[..len].iter().map(|b| ((), *b)), |_, (), result| {
+            n += u64::from(result.is_ok());
+        });
+        builder.drain_updates().for_each(|u| {
+            black_box(u);
+        });
+    }
+    (n, frames.stats())
+}
+
+/// Pipelined runs at distance `k` (the values the sweep accepts; others are refused).
+fn pipelined_at(k: usize, bytes: &[u8], builder: &mut BookBuilder) -> (u64, FrameStats) {
+    match k {
+        0 => pipelined_decode_and_book::<0>(bytes, builder),
+        1 => pipelined_decode_and_book::<1>(bytes, builder),
+        2 => pipelined_decode_and_book::<2>(bytes, builder),
+        3 => pipelined_decode_and_book::<3>(bytes, builder),
+        4 => pipelined_decode_and_book::<4>(bytes, builder),
+        6 => pipelined_decode_and_book::<6>(bytes, builder),
+        8 => pipelined_decode_and_book::<8>(bytes, builder),
+        12 => pipelined_decode_and_book::<12>(bytes, builder),
+        16 => pipelined_decode_and_book::<16>(bytes, builder),
+        _ => panic!("DAY_BENCH_DISTANCES: {k} is not one of 0 1 2 3 4 6 8 12 16"),
+    }
+}
+
 /// CPU time this thread has run, ns: `utime + stime` from `/proc/thread-self/stat` (fields 14
 /// and 15, in clock ticks of 10 ms: `USER_HZ` is 100 on Linux), so a pass of a few seconds is
 /// resolved to under 1%. Unlike wall clock it excludes time the thread waited for a core,
@@ -138,16 +216,16 @@ fn thread_cpu_ns() -> Option<u64> {
 }
 
 struct Rates {
-    name: &'static str,
+    name: String,
     per_pass: Vec<f64>,
     /// Messages per CPU-second of this thread, per pass (empty without schedstat).
     per_cpu_pass: Vec<f64>,
 }
 
 impl Rates {
-    fn new(name: &'static str) -> Self {
+    fn new(name: impl Into<String>) -> Self {
         Rates {
-            name,
+            name: name.into(),
             per_pass: Vec::new(),
             per_cpu_pass: Vec::new(),
         }
@@ -206,6 +284,19 @@ fn main() {
     let messages = env_u64("DAY_BENCH_MESSAGES", 10_000_000);
     let instruments = env_u64("DAY_BENCH_INSTRUMENTS", 8_000).clamp(1, 65_535);
     let passes = env_u64("DAY_BENCH_PASSES", 5).max(1) as usize;
+    let book_only = env_u64("DAY_BENCH_BOOK_ONLY", 0) != 0;
+    let distances: Vec<usize> = std::env::var("DAY_BENCH_DISTANCES")
+        .ok()
+        .map(|v| {
+            v.split(',')
+                .map(|k| {
+                    k.trim()
+                        .parse()
+                        .expect("DAY_BENCH_DISTANCES: comma-separated numbers")
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| vec![PREFETCH_DISTANCE]);
     let config = DayConfig {
         seed: 20_190_130,
         instruments: instruments as u16,
@@ -236,58 +327,89 @@ fn main() {
     );
     let rss_stream_kib = proc_status_kib("VmRSS:");
 
-    // Both decoders must accept every message, or the comparison means nothing.
-    assert_eq!(crossbar_eager(&bytes), messages);
-    assert_eq!(crossbar_book_fields(&bytes), messages);
-    assert_eq!(itchy(&bytes), messages);
+    if !book_only {
+        // Both decoders must accept every message, or the comparison means nothing.
+        assert_eq!(crossbar_eager(&bytes), messages);
+        assert_eq!(crossbar_book_fields(&bytes), messages);
+        assert_eq!(itchy(&bytes), messages);
+    }
 
     let mut eager = Rates::new("decode crossbar eager (DayFileIter)");
     let mut lazy = Rates::new("decode crossbar book fields (lazy)");
     let mut theirs = Rates::new("decode itchy 0.3 MessageStream");
     let mut book = Rates::new("decode + book (BookBuilder)");
     let mut fused = Rates::new("fused decode + book (on_message_bytes)");
+    let mut pipelined: Vec<Rates> = distances
+        .iter()
+        .map(|k| Rates::new(format!("pipelined K={k} (on_messages_bytes)")))
+        .collect();
+    let mut per_packet = Rates::new(format!(
+        "pipelined K={PREFETCH_DISTANCE}, per {PACKET_MESSAGES}-message packet"
+    ));
     let mut last_builder: Option<BookBuilder> = None;
     let mut book_rss_kib = 0;
-    for _ in 0..passes {
-        eager.time(messages, || crossbar_eager(&bytes));
-        lazy.time(messages, || crossbar_book_fields(&bytes));
-        theirs.time(messages, || itchy(&bytes));
+    for pass in 0..passes {
+        if !book_only {
+            eager.time(messages, || crossbar_eager(&bytes));
+            lazy.time(messages, || crossbar_book_fields(&bytes));
+            theirs.time(messages, || itchy(&bytes));
+        }
         // Drop the previous pass's book before building a new one, so peak memory is one book.
         drop(last_builder.take());
-        // The first book of the run is built in fresh memory: its VmRSS growth is one book's.
-        let rss_before = proc_status_kib("VmRSS:");
-        let mut builder = BookBuilder::new(book_limits(instruments)).expect("limits");
         let mut stats = FrameStats::default();
-        book.time(messages, || {
-            let (n, s) = decode_and_book(&bytes, &mut builder);
-            stats = s;
-            n
-        });
-        assert_eq!(stats.errors(), 0);
-        if book_rss_kib == 0 {
-            book_rss_kib = proc_status_kib("VmRSS:").saturating_sub(rss_before);
+        let mut reference: Option<(BookBuilderCounters, BookCounters, usize)> = None;
+        if !book_only {
+            // The first book of the run is built in fresh memory: its VmRSS growth is one
+            // book's.
+            let rss_before = proc_status_kib("VmRSS:");
+            let mut builder = BookBuilder::new(book_limits(instruments)).expect("limits");
+            book.time(messages, || {
+                let (n, s) = decode_and_book(&bytes, &mut builder);
+                stats = s;
+                n
+            });
+            assert_eq!(stats.errors(), 0);
+            if book_rss_kib == 0 {
+                book_rss_kib = proc_status_kib("VmRSS:").saturating_sub(rss_before);
+            }
+            reference = Some(outcome(&builder));
         }
-        let eager_counters = *builder.counters();
-        let eager_book = *builder.book().counters();
-        drop(builder);
-        let mut builder = BookBuilder::new(book_limits(instruments)).expect("limits");
-        fused.time(messages, || {
-            let (n, s) = fused_decode_and_book(&bytes, &mut builder);
-            stats = s;
-            n
-        });
-        assert_eq!(stats.errors(), 0);
-        assert_eq!(
-            *builder.counters(),
-            eager_counters,
-            "fused path: same builder counters"
-        );
-        assert_eq!(
-            *builder.book().counters(),
-            eager_book,
-            "fused path: same book counters"
-        );
-        last_builder = Some(builder);
+        // Fused and pipelined alternate which runs first, so neither always gets the warmer
+        // (or the colder) machine state.
+        // `None`: fused; `Some(j < distances.len())`: pipelined at `distances[j]`;
+        // `Some(distances.len())`: pipelined per packet.
+        let mut runs: Vec<Option<usize>> = std::iter::once(None)
+            .chain((0..=distances.len()).map(Some))
+            .collect();
+        if pass % 2 == 1 {
+            runs.reverse();
+        }
+        for run in runs {
+            // One book at a time, so peak memory stays one book's.
+            drop(last_builder.take());
+            let mut builder = BookBuilder::new(book_limits(instruments)).expect("limits");
+            let (rates, what) = match run {
+                None => (&mut fused, "fused"),
+                Some(j) if j == distances.len() => (&mut per_packet, "pipelined per packet"),
+                Some(j) => (&mut pipelined[j], "pipelined"),
+            };
+            rates.time(messages, || {
+                let (n, s) = match run {
+                    None => fused_decode_and_book(&bytes, &mut builder),
+                    Some(j) if j == distances.len() => pipelined_per_packet(&bytes, &mut builder),
+                    Some(j) => pipelined_at(distances[j], &bytes, &mut builder),
+                };
+                stats = s;
+                n
+            });
+            assert_eq!(stats.errors(), 0);
+            let got = outcome(&builder);
+            match reference {
+                Some(want) => assert_eq!(got, want, "{what} path: same counters and orders"),
+                None => reference = Some(got),
+            }
+            last_builder = Some(builder);
+        }
     }
     let builder = last_builder.expect("at least one pass");
     let counters = builder.counters();
@@ -295,30 +417,47 @@ fn main() {
     assert_eq!(counters.book_rejects, 0, "the generated day is consistent");
 
     println!("PASSES {passes} (interleaved; median and best pass)");
-    for r in [&eager, &lazy, &theirs, &book, &fused] {
+    if !book_only {
+        for r in [&eager, &lazy, &theirs, &book] {
+            println!("{}", r.line());
+        }
+    }
+    println!("{}", fused.line());
+    for r in pipelined.iter().chain([&per_packet]) {
         println!("{}", r.line());
     }
-    println!(
-        "RATIO decode eager/itchy median {:.2}x best {:.2}x (both decode every field)",
-        eager.median() / theirs.median(),
-        eager.best() / theirs.best()
-    );
-    println!(
-        "RATIO decode book-fields/itchy median {:.2}x best {:.2}x (ours: the book's fields only)",
-        lazy.median() / theirs.median(),
-        lazy.best() / theirs.best()
-    );
-    println!(
-        "RATIO decode+book fused/eager median {:.2}x best {:.2}x",
-        fused.median() / book.median(),
-        fused.best() / book.best()
-    );
-    println!(
-        "RATIO cpu-time medians: eager/itchy {:.2}x book-fields/itchy {:.2}x fused/eager book {:.2}x",
-        eager.cpu_median() / theirs.cpu_median(),
-        lazy.cpu_median() / theirs.cpu_median(),
-        fused.cpu_median() / book.cpu_median()
-    );
+    if !book_only {
+        println!(
+            "RATIO decode eager/itchy median {:.2}x best {:.2}x (both decode every field)",
+            eager.median() / theirs.median(),
+            eager.best() / theirs.best()
+        );
+        println!(
+            "RATIO decode book-fields/itchy median {:.2}x best {:.2}x (ours: the book's fields only)",
+            lazy.median() / theirs.median(),
+            lazy.best() / theirs.best()
+        );
+        println!(
+            "RATIO decode+book fused/eager median {:.2}x best {:.2}x",
+            fused.median() / book.median(),
+            fused.best() / book.best()
+        );
+        println!(
+            "RATIO cpu-time medians: eager/itchy {:.2}x book-fields/itchy {:.2}x fused/eager book {:.2}x",
+            eager.cpu_median() / theirs.cpu_median(),
+            lazy.cpu_median() / theirs.cpu_median(),
+            fused.cpu_median() / book.cpu_median()
+        );
+    }
+    for r in pipelined.iter().chain([&per_packet]) {
+        println!(
+            "RATIO {} / fused: wall median {:.2}x best {:.2}x cpu-time median {:.2}x",
+            r.name,
+            r.median() / fused.median(),
+            r.best() / fused.best(),
+            r.cpu_median() / fused.cpu_median()
+        );
+    }
     println!(
         "BOOK instruments_mapped={} resting_orders={} adds={} executes={} cancels={} deletes={} replaces={} rejects={}",
         counters.instruments_mapped,
@@ -331,16 +470,27 @@ fn main() {
         book_counters.rejected()
     );
     println!(
-        "MEMORY VmHWM={} KiB (peak RSS of the whole run) VmRSS_after_generation={} KiB (stream {} KiB) book_rss={} KiB (VmRSS growth from creating to having built the run's first book)",
+        "MEMORY VmHWM={} KiB (peak RSS of the whole run) VmRSS_after_generation={} KiB (stream {} KiB) book_rss={} KiB (VmRSS growth from creating to having built the run's first book; 0 with DAY_BENCH_BOOK_ONLY)",
         proc_status_kib("VmHWM:"),
         rss_stream_kib,
         bytes.len() / 1024,
         book_rss_kib
     );
     let day = 368_366_634.0;
-    println!(
-        "PROJECTION 368,366,634-message NASDAQ day at the median decode+book rate: {:.1} s (fused {:.1} s)",
-        day / book.median(),
-        day / fused.median()
-    );
+    if !book_only {
+        println!(
+            "PROJECTION 368,366,634-message NASDAQ day at the median decode+book rate: {:.1} s (fused {:.1} s)",
+            day / book.median(),
+            day / fused.median()
+        );
+    }
+}
+
+/// What a run left: builder counters, book counters, resting orders (every path must agree).
+fn outcome(builder: &BookBuilder) -> (BookBuilderCounters, BookCounters, usize) {
+    (
+        *builder.counters(),
+        *builder.book().counters(),
+        builder.book().order_count(),
+    )
 }

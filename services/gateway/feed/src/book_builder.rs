@@ -4,6 +4,7 @@ use crossbar_book::{BookError, BookLimits, LevelUpdate, OrderBook};
 use crossbar_itch::{ItchMessage, Stock};
 use crossbar_model::{InstrumentId, Price, Qty, Side};
 
+mod prefetch;
 mod wire;
 
 use crate::{FeedError, FeedHandler, FeedState};
@@ -406,6 +407,13 @@ impl FeedHandler for BookBuilder {
         _now_ns: u64,
     ) -> Result<(), crossbar_itch::ItchError> {
         BookBuilder::on_message_bytes(self, bytes)
+    }
+
+    /// The pipelined path's hints (`BookBuilder::on_messages_bytes`): cache lines of the book
+    /// the message will touch; never changes state.
+    #[inline(always)]
+    fn prefetch_message_bytes(&self, stage: usize, bytes: &[u8]) {
+        self.prefetch_stage(stage, bytes);
     }
 
     /// Marks every mapped instrument stale while the feed is not current, and fresh again

@@ -33,6 +33,16 @@ pub trait FeedHandler {
         Ok(())
     }
 
+    /// A hint that `bytes` (as for [`Self::on_message_bytes`]) will be delivered soon: stage
+    /// `stage` of [`crate::PREFETCH_STAGES`] (0 first, issued furthest ahead; each stage may
+    /// read what the previous one prefetched). It must not change any observable state: the
+    /// message is delivered (or not) exactly as without the hint. The default does nothing;
+    /// [`crate::BookBuilder`] prefetches the book's cache lines the message will touch.
+    #[inline]
+    fn prefetch_message_bytes(&self, stage: usize, bytes: &[u8]) {
+        let _ = (stage, bytes);
+    }
+
     /// The sequencing state changed (gap opened, recovery attempt, recovered, failed,
     /// ended). Data derived from the feed is trustworthy only while
     /// [`FeedState::is_current`].

@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use crossbar_moldudp64::{Packet, Session, UDP_PAYLOAD_MAX};
 use crossbar_runtime::{Agent, Counter, CounterSet};
 
+use crate::pipeline::{deliver_pipelined, PREFETCH_DISTANCE};
 use crate::socket::{open_feed_socket, socket_error};
 use crate::{
     FeedError, FeedHandler, FeedLimits, FeedState, RecoveryPolicy, SequenceTracker, Verdict,
@@ -297,15 +298,23 @@ fn deliver<H: FeedHandler>(
     counters: &FeedCounters,
     now_ns: u64,
 ) {
-    for (sequence_number, data) in packet.messages().skip(usize::from(skip)) {
-        match handler.on_message_bytes(sequence_number, data, now_ns) {
+    // In order, each message exactly once; the handler's prefetch hints run ahead within the
+    // packet (see `crate::pipeline`).
+    deliver_pipelined::<H, u64, PREFETCH_DISTANCE>(
+        handler,
+        packet.messages().skip(usize::from(skip)),
+        |handler, sequence_number, data| match handler.on_message_bytes(
+            sequence_number,
+            data,
+            now_ns,
+        ) {
             Ok(()) => counters.messages.increment(),
             Err(e) => {
                 counters.itch_errors.increment();
                 tracing::debug!(sequence_number, error = %e, "undecodable ITCH message");
             }
-        }
-    }
+        },
+    );
 }
 
 impl<H: FeedHandler + Send> Agent for MoldFeed<H> {

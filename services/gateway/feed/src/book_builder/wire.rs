@@ -16,7 +16,7 @@ use crossbar_model::{Price, Qty, Side};
 use super::BookBuilder;
 
 #[inline(always)]
-fn be_u16<const N: usize>(m: &[u8; N], at: usize) -> u16 {
+pub(super) fn be_u16<const N: usize>(m: &[u8; N], at: usize) -> u16 {
     u16::from_be_bytes([m[at], m[at + 1]])
 }
 
@@ -26,7 +26,7 @@ fn be_u32<const N: usize>(m: &[u8; N], at: usize) -> u32 {
 }
 
 #[inline(always)]
-fn be_u64<const N: usize>(m: &[u8; N], at: usize) -> u64 {
+pub(super) fn be_u64<const N: usize>(m: &[u8; N], at: usize) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&m[at..at + 8]);
     u64::from_be_bytes(b)
@@ -63,9 +63,9 @@ pub(super) fn side_without_branch(code: u8) -> Option<Side> {
 const BUY_SELL: [Side; 2] = [Side::Buy, Side::Sell];
 
 /// Stock Locate (offset 1, every type).
-const LOCATE: usize = 1;
+pub(super) const LOCATE: usize = 1;
 /// Order Reference Number (offset 11: `A F E C X D P`; the original one in `U`).
-const REFERENCE: usize = 11;
+pub(super) const REFERENCE: usize = 11;
 
 impl BookBuilder {
     /// Applies one ITCH 5.0 message from its wire bytes: the same effect as
@@ -81,7 +81,7 @@ impl BookBuilder {
     /// Exactly [`crossbar_itch::decode`]'s: [`ItchError::Truncated`] (empty or short),
     /// [`ItchError::LengthMismatch`] (long), [`ItchError::UnknownType`], [`ItchError::BadField`]
     /// (Buy/Sell Indicator of `A F P` not `B`/`S`). The book is unchanged on error.
-    #[inline]
+    #[inline(always)]
     pub fn on_message_bytes(&mut self, bytes: &[u8]) -> Result<(), ItchError> {
         let Some(&message_type) = bytes.first() else {
             return self.decode_and_apply(bytes);
