@@ -57,7 +57,8 @@ impl Agent for CompositeAgent {
     }
 }
 
-/// Counters a runner publishes about its loop; read from any thread.
+/// Counters a runner publishes about its loop; read from any thread, written only by the
+/// runner's thread (relaxed stores: [`run_loop`] is their single writer).
 #[derive(Debug, Default)]
 pub struct RunnerStats {
     /// Duty cycles executed.
@@ -142,7 +143,8 @@ impl Drop for AgentRunner {
 
 /// Runs `agent` on the calling thread while `keep_running()` is true (checked once per duty
 /// cycle). Used by [`AgentRunner`] and by processes whose main thread is the agent thread
-/// (with [`crate::shutdown::ShutdownSignal::is_running`]).
+/// (with [`crate::shutdown::ShutdownSignal::is_running`]). The loop is `stats`' only writer:
+/// give each running loop its own [`RunnerStats`] (two loops sharing one would lose counts).
 pub fn run_loop<A: Agent + ?Sized>(
     agent: &mut A,
     mut idle: IdleStrategy,
@@ -154,16 +156,19 @@ pub fn run_loop<A: Agent + ?Sized>(
     // is both its duration's end and the next cycle's `now` (the idle strategy returns at once
     // after work); an idle cycle reads it after idling instead. The duration comes from the
     // wall clock, so a clock step inside a working cycle distorts that one sample (NTP slews).
+    // This thread is the stats' only writer: relaxed loads and stores, no atomic
+    // read-modify-write (which would wait for the duty cycle's stores to drain every cycle).
     let mut now_ns = wall_clock_ns();
     while keep_running() {
         let work = agent.do_work(now_ns);
-        stats.duty_cycles.fetch_add(1, Ordering::Relaxed);
+        bump(&stats.duty_cycles, 1);
         if work > 0 {
             let end_ns = wall_clock_ns();
-            stats.work_items.fetch_add(work as u64, Ordering::Relaxed);
-            stats
-                .duty_cycle_ns_max
-                .fetch_max(end_ns.saturating_sub(now_ns), Ordering::Relaxed);
+            bump(&stats.work_items, work as u64);
+            let took = end_ns.saturating_sub(now_ns);
+            if took > stats.duty_cycle_ns_max.load(Ordering::Relaxed) {
+                stats.duty_cycle_ns_max.store(took, Ordering::Relaxed);
+            }
             now_ns = end_ns;
             idle.idle(work);
         } else {
@@ -172,6 +177,15 @@ pub fn run_loop<A: Agent + ?Sized>(
         }
     }
     agent.on_close();
+}
+
+/// Adds `n` to a counter this thread alone writes (see `Counter::increment_single_writer`).
+#[inline]
+fn bump(cell: &AtomicU64, n: u64) {
+    cell.store(
+        cell.load(Ordering::Relaxed).wrapping_add(n),
+        Ordering::Relaxed,
+    );
 }
 
 #[cfg(test)]

@@ -11,7 +11,11 @@ use crossbar_runtime::{Counter, CounterSet, IdleStrategy};
 use rusteron_client::{AeronOfferError, AeronPublication};
 use std::time::{Duration, Instant};
 
-/// Counters of one publisher, labelled `pub.<name>.<suffix>`.
+/// Counters of one publisher, labelled `pub.<name>.<suffix>`. `sent` and `sent_bytes`, bumped
+/// on every accepted offer, are single-writer (relaxed load + store,
+/// `Counter::add_single_writer`): exact when one thread offers at a time, which is how every
+/// service here uses a publisher; the refusal counters are atomic adds. Give every publisher of
+/// a process its own name.
 #[derive(Clone, Debug)]
 pub struct PublisherCounters {
     /// Messages accepted by Aeron.
@@ -65,7 +69,9 @@ impl PublisherCounters {
 }
 
 /// A named Aeron publication. `Send + Sync`: Aeron's concurrent publication may be offered
-/// to from several threads, and the counters are atomic.
+/// to from several threads; its `sent`/`sent_bytes` counters are exact only when the offers do
+/// not overlap in time (one offering thread, or offers serialized by a lock), see
+/// [`PublisherCounters`].
 pub struct Publisher {
     publication: AeronPublication,
     name: String,
@@ -260,8 +266,8 @@ impl Publisher {
 
     #[inline]
     fn accepted(&self, position: i64, length: usize) -> u64 {
-        self.counters.sent.increment();
-        self.counters.sent_bytes.add(length as u64);
+        self.counters.sent.increment_single_writer();
+        self.counters.sent_bytes.add_single_writer(length as u64);
         position as u64
     }
 

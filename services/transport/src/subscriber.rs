@@ -7,7 +7,9 @@ use crossbar_runtime::{Counter, CounterSet, IdleStrategy};
 use rusteron_client::{AeronHeader, AeronSubscription};
 use std::time::Duration;
 
-/// Counters of one subscriber, labelled `sub.<name>.<suffix>`.
+/// Counters of one subscriber, labelled `sub.<name>.<suffix>`. The polling thread is their
+/// only writer (relaxed load + store, `Counter::add_single_writer`): give every subscriber of a
+/// process its own name.
 #[derive(Clone, Debug)]
 pub struct SubscriberCounters {
     /// Whole messages delivered to the handler.
@@ -177,11 +179,13 @@ impl Subscriber {
         if tally.fragments == 0 {
             return;
         }
-        self.counters.fragments.add(tally.fragments);
-        self.counters.messages.add(tally.messages);
-        self.counters.bytes.add(tally.bytes);
+        // The polling thread is these counters' only writer (`poll` takes `&mut self` and a
+        // `Subscriber` is not `Sync`).
+        self.counters.fragments.add_single_writer(tally.fragments);
+        self.counters.messages.add_single_writer(tally.messages);
+        self.counters.bytes.add_single_writer(tally.bytes);
         if tally.discarded > 0 {
-            self.counters.discarded.add(tally.discarded);
+            self.counters.discarded.add_single_writer(tally.discarded);
         }
     }
 }

@@ -13,7 +13,8 @@ use crossbar_transport::{PublishError, Publisher};
 
 use crate::codec::COMMAND_BYTES_MAX;
 
-/// Counters of one outbox, labelled `outbox.<gateway_id>.<name>`.
+/// Counters of one outbox, labelled `outbox.<gateway_id>.<name>`. The router thread is their
+/// only writer (`published`, bumped per message, uses `Counter::increment_single_writer`).
 #[derive(Clone, Debug)]
 pub struct OutboxCounters {
     /// Messages published (at once or after queueing).
@@ -86,7 +87,7 @@ impl Outbox {
         if self.queue.is_empty() {
             match self.publisher.offer(message) {
                 Ok(_) => {
-                    self.counters.published.increment();
+                    self.counters.published.increment_single_writer();
                     return;
                 }
                 Err(e) if !retryable(&e) => {
@@ -120,7 +121,7 @@ impl Outbox {
                 self.scratch[k] = *b;
             }
             match self.publisher.offer(&self.scratch[..len]) {
-                Ok(_) => self.counters.published.increment(),
+                Ok(_) => self.counters.published.increment_single_writer(),
                 Err(e) if retryable(&e) => break,
                 Err(e) => self.fail(&e, len),
             }
