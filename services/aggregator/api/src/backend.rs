@@ -20,7 +20,11 @@
 //! needs its state (unknown symbol or venue, limits, kill switch, duplicate ids).
 //!
 //! Read paths (`positions`, `list_parents`, `get_limits`, `kill_switch_status`, `venues`)
-//! may read published snapshots directly instead of queueing.
+//! may read published snapshots directly instead of queueing, but **read-your-writes** must
+//! hold: once a mutating method (`submit_parent`, `cancel_parent`, `set_limits`,
+//! `activate_kill_switch`, `deactivate_kill_switch`) has returned, OK or an error other than
+//! `Timeout`, every read that starts afterwards reflects it (`docs/grpc-api.md`, "Consistency
+//! and read-your-writes"). Each read answers from one consistent version of the state.
 //!
 //! Streams: `subscribe_*` returns a `tokio::sync::broadcast::Receiver` of the backend's update
 //! channel. Every update carries a sequence number, +1 per update, and every snapshot carries

@@ -24,7 +24,6 @@ use arc_swap::ArcSwap;
 use crossbar_api::{proto, BackendError};
 use crossbar_journal::{Direction, Journal};
 use crossbar_model::{GatewayId, InstrumentId, OrderId, Price, Qty, Side, TimeInForce, VenueId};
-use crossbar_router::snapshot::Snapshot;
 use crossbar_router::{
     BookAction, BookLevelDelta, Command, CreditReturn, ExecType, ExecutionReport, FeedState,
     FeedStatus, Heartbeat, KillScope, LevelChange, LimitsUpdate, OrderReject, ParentRequest,
@@ -39,6 +38,7 @@ use tokio::sync::oneshot;
 use crate::codec::{self, ParentTerms, VenueMap, COMMAND_BYTES_MAX};
 use crate::orders::OrderViews;
 use crate::outbox::Outbox;
+use crate::publisher::Publisher;
 use crate::resync::{Admit, Streams};
 use crate::views::{self, KillEntry, Names, Published};
 
@@ -91,7 +91,9 @@ pub enum ApiCommand {
     },
 }
 
-/// What the router thread counted, registered as `agg.<name>`.
+/// What the router thread counted, registered as `agg.<name>`. The router thread is their only
+/// writer; the per-message ones (`executions`, `commands`) are bumped with
+/// `Counter::increment_single_writer` (no atomic read-modify-write on the hot path).
 #[derive(Clone, Debug)]
 pub struct CoreCounters {
     /// Market-data messages applied.
@@ -146,7 +148,7 @@ pub struct Core {
     buf: Vec<u8>,
     published: Arc<ArcSwap<Published>>,
     limits_view: Arc<ArcSwap<proto::LimitsSnapshot>>,
-    snap: Snapshot,
+    publisher: Publisher,
     router_id: u16,
     heartbeat_interval_ns: u64,
     next_heartbeat_ns: u64,
@@ -154,7 +156,6 @@ pub struct Core {
     snapshot_interval_ns: u64,
     next_snapshot_ns: u64,
     dirty: bool,
-    version: u64,
     counters: CoreCounters,
 }
 
@@ -205,6 +206,7 @@ impl Core {
                     p.router.limits().instrument_count as usize
                 ))
             ],
+            publisher: Publisher::new(p.router.limits().max_parents as usize),
             router: p.router,
             streams: p.streams,
             journal: p.journal,
@@ -215,7 +217,6 @@ impl Core {
             names: p.names,
             published: p.published,
             limits_view: p.limits_view,
-            snap: Snapshot::default(),
             router_id: p.router_id,
             heartbeat_interval_ns: p.heartbeat_interval_ns,
             next_heartbeat_ns: 0,
@@ -223,7 +224,6 @@ impl Core {
             snapshot_interval_ns: p.snapshot_interval_ns,
             next_snapshot_ns: 0,
             dirty: true,
-            version: 0,
             counters: p.counters,
         }
     }
@@ -258,9 +258,9 @@ impl Core {
         for &g in &gateways {
             self.request_replay(g, now_ns);
         }
-        self.publish_snapshot(now_ns);
         self.limits_view
             .store(Arc::new(views::limits_snapshot(&self.router, &self.names)));
+        self.publish_snapshot(now_ns);
     }
 
     fn gateway_slot(&self, gateway: GatewayId) -> Option<usize> {
@@ -404,7 +404,7 @@ impl Core {
             ) else {
                 continue; // fail closed: not journaled, not sent
             };
-            self.counters.commands.increment();
+            self.counters.commands.increment_single_writer();
             match dest {
                 Some(gw) => match self.gateway_slot(gw) {
                     Some(k) => self.outboxes[k].send(&self.buf[..len]),
@@ -681,7 +681,7 @@ impl Core {
                 return;
             }
         };
-        self.counters.executions.increment();
+        self.counters.executions.increment_single_writer();
         match view {
             MessageView::Heartbeat(h) => {
                 if let Err(e) = self.heartbeat(&h, now_ns) {
@@ -810,16 +810,19 @@ impl Core {
 
     // ------------------------------------------------------------------ operator commands
 
-    /// Handles one operator command and answers it.
+    /// Handles one operator command and answers it. What it changed is published before the
+    /// reply is sent (read-your-writes: a caller's next read sees it).
     pub fn on_command(&mut self, cmd: ApiCommand, now_ns: u64) {
         self.counters.api_commands.increment();
         match cmd {
             ApiCommand::Submit { request, reply } => {
                 let r = self.submit(request, now_ns);
+                self.publish_changes(now_ns);
                 let _ = reply.send(r);
             }
             ApiCommand::Cancel { parent, reply } => {
                 let r = self.cancel(OrderId(parent), now_ns);
+                self.publish_changes(now_ns);
                 let _ = reply.send(r);
             }
             ApiCommand::Kill {
@@ -830,10 +833,12 @@ impl Core {
                 reply,
             } => {
                 let r = self.kill(activate, scope, allow_risk_reducing, reason, now_ns);
+                self.publish_changes(now_ns);
                 let _ = reply.send(r);
             }
             ApiCommand::SetLimits { request, reply } => {
                 let r = self.set_limits(&request, now_ns);
+                self.publish_changes(now_ns);
                 let _ = reply.send(r);
             }
         }
@@ -916,22 +921,7 @@ impl Core {
             .ok_or_else(|| BackendError::NotFound {
                 what: format!("parent_order_id={}", id.0),
             })?;
-        let row = crossbar_router::snapshot::ParentRow {
-            order_id: p.order_id,
-            instrument: p.instrument,
-            side: p.side,
-            qty: p.qty,
-            limit_price: p.limit_price,
-            time_in_force: p.time_in_force,
-            strategy: p.strategy,
-            state: p.state,
-            cum_qty: p.cum_qty,
-            leaves_qty: p.leaves(),
-            working_qty: p.working_qty,
-            avg_price: p.avg_price(),
-            created_ns: p.created_ns,
-            cancel_reason: p.cancel_reason,
-        };
+        let row = views::parent_row(p);
         Ok(views::parent_order(
             &row,
             self.orders.get(id),
@@ -1119,21 +1109,25 @@ impl Core {
         work
     }
 
-    /// Builds and stores a reader snapshot.
-    pub fn publish_snapshot(&mut self, now_ns: u64) {
-        self.router.snapshot_into(&mut self.snap, now_ns);
-        let mut open = vec![0u32; self.router.limits().venues.len()];
-        for c in self.router.live_children() {
-            open[c.venue.0 as usize] += 1;
+    /// Publishes a reader snapshot if anything changed since the last one (whatever the
+    /// snapshot interval): what a command did is visible before its reply.
+    fn publish_changes(&mut self, now_ns: u64) {
+        if self.dirty || self.orders.dirty_len() > 0 {
+            self.publish_snapshot(now_ns);
         }
-        self.version += 1;
-        self.published.store(Arc::new(Published {
-            version: self.version,
-            snapshot: self.snap.clone(),
-            orders: self.orders.all().clone(),
-            open_children: open,
-            kills: self.kills.clone(),
-        }));
+    }
+
+    /// Builds and stores a reader snapshot ([`Published`], `crate::publisher`): the cost is
+    /// proportional to the parents changed since the last one.
+    pub fn publish_snapshot(&mut self, now_ns: u64) {
+        let (published, _) = self.publisher.publish(
+            &self.router,
+            &mut self.orders,
+            &self.kills,
+            self.limits_view.load_full(),
+            now_ns,
+        );
+        self.published.store(published);
         self.counters.snapshots.increment();
         self.dirty = false;
         self.next_snapshot_ns = now_ns + self.snapshot_interval_ns;

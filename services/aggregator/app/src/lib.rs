@@ -16,7 +16,8 @@
 //!
 //! Modules: [`config`] (file and validation), [`codec`] (SBE ↔ router types, journal record
 //! shapes), [`core`] (the agent), [`outbox`] (per-gateway back-pressure queue), [`orders`]
-//! (the API's view of parents and children), [`replay`] (restart from the journal),
+//! (the API's view of parents and children), [`publisher`] (the readers' snapshot, built from
+//! what changed), [`replay`] (restart from the journal),
 //! [`views`] (proto conversion), [`backend`] (the `crossbar_api::Backend`), [`startup`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -27,6 +28,7 @@ pub mod config;
 pub mod core;
 pub mod orders;
 pub mod outbox;
+pub mod publisher;
 pub mod replay;
 pub mod resync;
 pub mod startup;

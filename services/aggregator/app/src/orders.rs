@@ -11,6 +11,14 @@
 //! report, so the router thread's insert per child never grows or rehashes the table
 //! (`docs/bench/centre-round-trip.md`).
 //!
+//! Change tracking for the reader snapshot (`crate::publisher`): every change to a parent's view
+//! (and every [`OrderViews::touch`], which the core calls for each parent an event or command
+//! changed in the router) puts the parent id in a dirty set, and every child that enters or
+//! leaves the live index moves its venue's open-child count. The set is a hash set allocated
+//! for `4 × max_parents` ids at start-up and drained (capacity kept) at each publication, so
+//! marking a parent costs a hash insert and never allocates between publications unless more
+//! distinct parents than that changed.
+//!
 //! The maps hash with FxHash (`rustc-hash`), not SipHash: they sit on the router thread's path
 //! for every report (~100 ns per report with SipHash, `docs/bench/centre-round-trip.md`), and
 //! their keys are our own order ids or client order ids of authenticated operators, so there is
@@ -18,7 +26,7 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crossbar_model::{OrderId, Price, Qty};
 use crossbar_router::{ExecType, NewChildOrder};
@@ -107,10 +115,15 @@ pub struct ParentView {
 #[derive(Debug)]
 pub struct OrderViews {
     parents: FxHashMap<u64, ParentView>,
-    child_parent: FxHashMap<u64, u64>,
+    /// Live child → (parent, router venue index).
+    child_parent: FxHashMap<u64, (u64, u16)>,
     client_ids: FxHashMap<String, u64>,
     finished: VecDeque<u64>,
     finished_max: usize,
+    /// Parents changed (or forgotten) since the last [`OrderViews::drain_dirty`].
+    dirty: FxHashSet<u64>,
+    /// Live children (those in `child_parent`) per router venue index.
+    open: Vec<u32>,
 }
 
 impl OrderViews {
@@ -122,6 +135,40 @@ impl OrderViews {
             client_ids: FxHashMap::with_capacity_and_hasher(2 * max_parents, Default::default()),
             finished: VecDeque::with_capacity(max_parents),
             finished_max: max_parents,
+            dirty: FxHashSet::with_capacity_and_hasher(4 * max_parents, Default::default()),
+            open: Vec::new(),
+        }
+    }
+
+    /// Moves the ids of every parent changed or forgotten since the last call into `out`
+    /// (appended, each once, in no particular order); the set keeps its capacity.
+    pub fn drain_dirty(&mut self, out: &mut Vec<u64>) {
+        if !self.dirty.is_empty() {
+            out.extend(self.dirty.drain());
+        }
+    }
+
+    /// How many parents are marked changed.
+    pub fn dirty_len(&self) -> usize {
+        self.dirty.len()
+    }
+
+    /// Ids the dirty set holds without allocating.
+    pub fn dirty_capacity(&self) -> usize {
+        self.dirty.capacity()
+    }
+
+    /// Live (non-terminal) children per router venue index; venues past the end have none.
+    pub fn open_children(&self) -> &[u32] {
+        &self.open
+    }
+
+    /// A child left the live index (terminal, or its parent forgotten).
+    fn child_gone(&mut self, child: u64) {
+        if let Some((_, venue)) = self.child_parent.remove(&child) {
+            if let Some(n) = self.open.get_mut(usize::from(venue)) {
+                *n = n.saturating_sub(1);
+            }
         }
     }
 
@@ -142,6 +189,7 @@ impl OrderViews {
 
     /// A parent was accepted.
     pub fn on_accept(&mut self, parent: OrderId, terms: ParentTerms, now_ns: u64) {
+        self.dirty.insert(parent.0);
         self.client_ids
             .insert(terms.client_order_id.clone(), parent.0);
         self.parents.insert(
@@ -169,14 +217,26 @@ impl OrderViews {
                 reject_reason: 0,
             });
             p.updated_ns = c.timestamp_ns;
-            self.child_parent.insert(c.order_id.0, c.parent_order_id.0);
+            self.dirty.insert(c.parent_order_id.0);
+            if self
+                .child_parent
+                .insert(c.order_id.0, (c.parent_order_id.0, c.venue.0))
+                .is_none()
+            {
+                let v = c.venue.0 as usize;
+                if v >= self.open.len() {
+                    self.open.resize(v + 1, 0); // once per venue
+                }
+                self.open[v] += 1;
+            }
         }
     }
 
     fn child_mut(&mut self, child: OrderId, now_ns: u64) -> Option<&mut ChildView> {
-        let parent = *self.child_parent.get(&child.0)?;
+        let (parent, _) = *self.child_parent.get(&child.0)?;
         let p = self.parents.get_mut(&parent)?;
         p.updated_ns = now_ns;
+        self.dirty.insert(parent);
         p.children.iter_mut().find(|c| c.order_id == child)
     }
 
@@ -205,7 +265,7 @@ impl OrderViews {
             ExecType::Replaced | ExecType::Restated => c.status,
         };
         if c.status.is_terminal() {
-            self.child_parent.remove(&child.0);
+            self.child_gone(child.0);
         }
     }
 
@@ -214,12 +274,14 @@ impl OrderViews {
         if let Some(c) = self.child_mut(child, now_ns) {
             c.status = ChildStatus::Rejected;
             c.reject_reason = reason;
-            self.child_parent.remove(&child.0);
+            self.child_gone(child.0);
         }
     }
 
-    /// A parent changed without a child event (cancel request, kill switch).
+    /// A parent changed in the router (the core calls this for every parent an event or
+    /// command touched): marked changed for the next snapshot, its view's `updated_ns` set.
     pub fn touch(&mut self, parent: OrderId, now_ns: u64) {
+        self.dirty.insert(parent.0);
         if let Some(p) = self.parents.get_mut(&parent.0) {
             p.updated_ns = now_ns;
         }
@@ -236,15 +298,17 @@ impl OrderViews {
             Some(p) if !p.finished => {
                 p.finished = true;
                 p.updated_ns = now_ns;
+                self.dirty.insert(parent.0);
             }
             _ => return,
         }
         if self.finished.len() == self.finished_max {
             if let Some(old) = self.finished.pop_front() {
+                self.dirty.insert(old);
                 if let Some(p) = self.parents.remove(&old) {
                     self.client_ids.remove(&p.terms.client_order_id);
                     for c in &p.children {
-                        self.child_parent.remove(&c.order_id.0);
+                        self.child_gone(c.order_id.0); // none normally: its children ended
                     }
                 }
             }
@@ -349,5 +413,69 @@ mod tests {
         v.on_report(id(4), ExecType::Fill, Qty(10), Price(100), 999);
         assert_eq!(v.get(id(1)).unwrap().children[2].cum_qty, 10);
         assert_eq!(v.get(id(1)).unwrap().updated_ns, 199);
+    }
+
+    #[test]
+    fn changes_mark_parents_once_without_growing_the_set_and_count_open_children() {
+        let mut v = OrderViews::new(4, 8);
+        let capacity = v.dirty_capacity();
+        assert!(capacity >= 16);
+        let id = |s| OrderId::new(GatewayId(0), s).unwrap();
+        for p in 1..=4 {
+            v.on_accept(
+                id(p),
+                ParentTerms {
+                    client_order_id: format!("p{p}"),
+                    marketable: false,
+                },
+                p,
+            );
+        }
+        let mut drained = Vec::new();
+        v.drain_dirty(&mut drained);
+        drained.sort_unstable();
+        assert_eq!(drained, (1..=4).map(|p| id(p).0).collect::<Vec<_>>());
+        assert_eq!(v.dirty_len(), 0);
+        // Thousands of reports on one parent's children: one mark, no growth.
+        for n in 0..2_000u64 {
+            v.on_child(&NewChildOrder {
+                order_id: id(100 + n),
+                parent_order_id: id(2),
+                instrument: InstrumentId(0),
+                venue: VenueId((n % 3) as u16),
+                gateway: GatewayId(1),
+                side: Side::Buy,
+                time_in_force: TimeInForce::Day,
+                price: Price(100),
+                qty: Qty(10),
+                timestamp_ns: n,
+            });
+            v.on_report(id(100 + n), ExecType::New, Qty(0), Price(0), n);
+            if n % 2 == 0 {
+                v.on_report(id(100 + n), ExecType::Fill, Qty(10), Price(100), n);
+            } else {
+                v.on_reject(id(100 + n), 3, n);
+            }
+            v.touch(id(3), n);
+        }
+        assert_eq!(v.dirty_len(), 2);
+        assert_eq!(v.dirty_capacity(), capacity);
+        assert_eq!(v.open_children(), &[0, 0, 0]);
+        // Live children are counted per venue; forgetting a parent unmarks nothing else.
+        v.on_child(&NewChildOrder {
+            order_id: id(9_000),
+            parent_order_id: id(1),
+            instrument: InstrumentId(0),
+            venue: VenueId(1),
+            gateway: GatewayId(1),
+            side: Side::Buy,
+            time_in_force: TimeInForce::Day,
+            price: Price(100),
+            qty: Qty(10),
+            timestamp_ns: 1,
+        });
+        assert_eq!(v.open_children(), &[0, 1, 0]);
+        v.drain_dirty(&mut drained);
+        assert_eq!(v.dirty_len(), 0);
     }
 }

@@ -19,7 +19,7 @@ use crossbar_runtime::CounterSet;
 use crossbar_transport::Transport;
 use tokio::sync::broadcast;
 
-use crate::backend::{run_differ, AggregatorBackend, ApiState};
+use crate::backend::{run_differ, AggregatorBackend, Reads};
 use crate::codec::VenueMap;
 use crate::config::{orders_publication, Settings, EXECUTIONS, MARKET_DATA};
 use crate::core::{AggregatorAgent, Core, CoreCounters, CoreParts};
@@ -165,18 +165,15 @@ pub fn start(settings: &Settings) -> Result<Aggregator, StartError> {
         config.control.commands_per_cycle,
     );
 
-    let state = Arc::new(ArcSwap::from_pointee(ApiState::default()));
     let (parent_tx, _) = broadcast::channel(config.control.update_buffer);
     let (position_tx, _) = broadcast::channel(config.control.update_buffer);
+    let reads = Arc::new(Reads::new(published, names.clone(), parent_tx, position_tx));
     let backend = Arc::new(AggregatorBackend::new(
         tx,
         config.control.command_queue,
         Duration::from_millis(config.control.command_timeout_ms),
-        state.clone(),
-        parent_tx.clone(),
-        position_tx.clone(),
-        names.clone(),
-        limits_view,
+        reads.clone(),
+        names,
     ));
     let api_running = Arc::new(AtomicBool::new(true));
     let (ready_tx, ready_rx) = sync_channel::<Result<SocketAddr, String>>(1);
@@ -206,15 +203,9 @@ pub fn start(settings: &Settings) -> Result<Aggregator, StartError> {
                 };
                 let _ = ready_tx.send(Ok(bound.local_addr()));
                 let differ_running = running.clone();
-                tokio::spawn(run_differ(
-                    published,
-                    state,
-                    names,
-                    parent_tx,
-                    position_tx,
-                    snapshot_every,
-                    move || differ_running.load(Ordering::Acquire),
-                ));
+                tokio::spawn(run_differ(reads, snapshot_every, move || {
+                    differ_running.load(Ordering::Acquire)
+                }));
                 let stop = async move {
                     while running.load(Ordering::Acquire) {
                         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -1,13 +1,14 @@
 //! The router's state as the operator API's messages (`schemas/crossbar.proto`): what the
-//! router thread publishes ([`Published`]) and its conversion to prost types. Prices stay in
-//! 1/10,000 $, quantities in shares, times in UTC ns.
+//! router thread publishes ([`Published`], built by `crate::publisher`) and its conversion to
+//! prost types. Prices stay in 1/10,000 $, quantities in shares, times in UTC ns.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crossbar_api::proto;
 use crossbar_model::{InstrumentId, Side, TimeInForce, VenueId};
-use crossbar_router::parent::ParentState;
-use crossbar_router::snapshot::{ParentRow, Snapshot};
+use crossbar_router::parent::{Parent, ParentState};
+use crossbar_router::snapshot::{ParentRow, PositionRow, VenueRow};
 use crossbar_router::{FeedState, KillScope, Strategy};
 
 use crate::codec::reject_reason_name;
@@ -63,19 +64,65 @@ pub struct KillEntry {
     pub activated_ns: u64,
 }
 
-/// What the router thread publishes for readers every snapshot interval.
+/// One parent as readers see it: the router's row and the API's view (client order id,
+/// order type, children).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParentEntry {
+    /// The router's state of the parent (live, finished, or as it finished if the router has
+    /// since forgotten it).
+    pub row: ParentRow,
+    /// The API's facts (`None` only for a parent the order views never saw).
+    pub view: Option<ParentView>,
+}
+
+/// Every remembered parent by id (ascending id = acceptance order), a persistent B+tree
+/// (`imbl`): a clone is O(1) and shares every node, so a publication copies only the paths
+/// to the parents that changed.
+pub type ParentMap = imbl::OrdMap<u64, Arc<ParentEntry>>;
+
+/// What the router thread publishes for readers: one point in its event order. Published
+/// each `snapshot_interval_ms` when something changed and right after every operator command
+/// (before its reply), so a reply's effect is in the version current when it is read.
 #[derive(Clone, Debug, Default)]
 pub struct Published {
-    /// +1 per publication.
+    /// +1 per publication (0: nothing published yet).
     pub version: u64,
-    /// The router's snapshot.
-    pub snapshot: Snapshot,
-    /// Parent views by parent id.
-    pub orders: rustc_hash::FxHashMap<u64, ParentView>,
-    /// Live children per router venue index.
-    pub open_children: Vec<u32>,
+    /// Router time of the publication, UTC ns.
+    pub taken_at_ns: u64,
+    /// Every parent the order views remember (live, then up to `max_parents` finished).
+    pub parents: ParentMap,
+    /// Positions per (instrument, venue) with activity, by instrument then venue index.
+    pub positions: Arc<Vec<PositionRow>>,
+    /// Every venue, by router venue index.
+    pub venues: Arc<Vec<VenueRow>>,
+    /// Heartbeat silence after which a venue is unhealthy, ns (`venue_timeout_ms`).
+    pub heartbeat_timeout_ns: u64,
+    /// Live children per router venue index (venues past the end have none).
+    pub open_children: Arc<Vec<u32>>,
     /// Engaged kill switches.
-    pub kills: Vec<KillEntry>,
+    pub kills: Arc<Vec<KillEntry>>,
+    /// The limits in force (Limits.Get).
+    pub limits: Arc<proto::LimitsSnapshot>,
+}
+
+/// The snapshot row of a router parent (the fields `crossbar_router::snapshot` publishes).
+pub fn parent_row(p: &Parent) -> ParentRow {
+    ParentRow {
+        order_id: p.order_id,
+        instrument: p.instrument,
+        side: p.side,
+        qty: p.qty,
+        limit_price: p.limit_price,
+        time_in_force: p.time_in_force,
+        strategy: p.strategy,
+        state: p.state,
+        cum_qty: p.cum_qty,
+        leaves_qty: p.leaves(),
+        working_qty: p.working_qty,
+        avg_price: p.avg_price(),
+        created_ns: p.created_ns,
+        cancel_reason: p.cancel_reason,
+    }
 }
 
 fn side(s: Side) -> i32 {
@@ -244,13 +291,13 @@ pub fn kill_status(kills: &[KillEntry], names: &Names) -> proto::KillSwitchStatu
 /// Positions per instrument (with per-venue breakdown), ordered by symbol; `updated_ns` by
 /// instrument id from the caller.
 pub fn positions(
-    snap: &Snapshot,
+    rows: &[PositionRow],
     names: &Names,
     updated_ns: &HashMap<u32, u64>,
 ) -> Vec<proto::Position> {
     let mut by_instrument: Vec<proto::Position> = Vec::new();
     let mut ids: Vec<u32> = Vec::new();
-    for row in &snap.positions {
+    for row in rows {
         let k = match ids.iter().position(|i| *i == row.instrument.0) {
             Some(k) => k,
             None => {
@@ -282,13 +329,8 @@ pub fn positions(
 
 /// Venue health.
 pub fn venues(published: &Published, names: &Names) -> proto::VenueList {
-    let timeout_ns = published
-        .snapshot
-        .limits
-        .as_ref()
-        .map_or(0, |l| l.heartbeat_timeout_ns);
+    let timeout_ns = published.heartbeat_timeout_ns;
     let mut venues: Vec<proto::VenueStatus> = published
-        .snapshot
         .venues
         .iter()
         .map(|v| {
@@ -299,7 +341,7 @@ pub fn venues(published: &Published, names: &Names) -> proto::VenueList {
                 venue_id: u32::from(names.venue_ids.get(i).copied().unwrap_or(0)),
                 session_state: if v
                     .last_heartbeat_ns
-                    .is_some_and(|t| published.snapshot.taken_at_ns.saturating_sub(t) <= timeout_ns)
+                    .is_some_and(|t| published.taken_at_ns.saturating_sub(t) <= timeout_ns)
                 {
                     proto::SessionState::Connected
                 } else {

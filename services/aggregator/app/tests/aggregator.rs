@@ -751,3 +751,155 @@ fn limits_set_of_gross_net_credit_and_totals_grants_refuses_and_survives_a_resta
         .expect("counters");
     assert!(counters.contains("agg.journal_failed=0"), "{counters}");
 }
+
+/// Issue 4, read-your-writes: with a snapshot interval of a minute, every read right after a
+/// Submit, Cancel, Limits.Set or KillSwitch reply (new RPC, same connection) shows its effect,
+/// and the parent-update stream gets the new parent without waiting for the interval. Before
+/// the router thread published on every command, Orders.Get here was NOT_FOUND for up to a
+/// minute.
+#[test]
+fn every_read_after_a_reply_sees_its_effect_without_waiting_for_the_snapshot_interval() {
+    use proto::kill_switch_client::KillSwitchClient;
+    use proto::orders_client::OrdersClient;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut gw = Gateways::start("agg-ryw");
+    let toml = config_toml(&gw.aeron, &dir.path().join("journal"))
+        .replace("snapshot_interval_ms = 20", "snapshot_interval_ms = 60000");
+    assert!(toml.contains("snapshot_interval_ms = 60000"));
+    let config = crossbar_integration_tests::write_file(dir.path(), "aggregator.toml", &toml);
+    let (agg, addr) = spawn_aggregator(&config);
+    let op = Operator::connect(&addr);
+    for g in 1..=3 {
+        gw.until(g, "start-up credit", |_| true);
+    }
+    publish_books(&mut gw, 1);
+    std::thread::sleep(Duration::from_millis(100));
+
+    let mut orders = OrdersClient::new(op.channel.clone());
+    let mut updates = op
+        .rt
+        .block_on(orders.stream_updates(proto::StreamParentUpdatesRequest::default()))
+        .unwrap()
+        .into_inner();
+    for i in 0..40u32 {
+        let placed = op
+            .submit(
+                submit_request(
+                    &format!("ryw-{i}"),
+                    10,
+                    990_000 + i64::from(i),
+                    false,
+                    proto::Strategy::Post,
+                ),
+                true,
+            )
+            .unwrap();
+        let id = placed.parent_order_id;
+        let got = op
+            .rt
+            .block_on(orders.get(proto::GetParentRequest {
+                parent_order_id: id,
+            }))
+            .unwrap_or_else(|e| panic!("Get right after Submit #{i} of parent {id}: {e:?}"))
+            .into_inner();
+        assert_eq!(
+            (got.client_order_id.as_str(), got.state, got.qty),
+            (placed.client_order_id.as_str(), placed.state, 10),
+            "#{i}"
+        );
+        let newest = op
+            .rt
+            .block_on(orders.list(proto::ListParentsRequest {
+                active_only: true,
+                limit: 1,
+            }))
+            .unwrap()
+            .into_inner();
+        assert_eq!(newest.orders[0].parent_order_id, id, "#{i}");
+        assert!(newest.sequence >= got.update_sequence, "#{i}");
+        // The stream announces it (long before the one-minute interval).
+        let announced = op.rt.block_on(async {
+            tokio::time::timeout(DEADLINE, async {
+                while let Some(u) = updates.message().await.unwrap() {
+                    if u.order.as_ref().is_some_and(|o| o.parent_order_id == id) {
+                        return u;
+                    }
+                }
+                panic!("update stream ended");
+            })
+            .await
+            .unwrap_or_else(|_| panic!("no update for parent {id}"))
+        });
+        assert!(
+            !announced.snapshot && announced.sequence > 0,
+            "{announced:?}"
+        );
+
+        let canceled = op
+            .rt
+            .block_on(orders.cancel(Operator::authed(proto::CancelParentRequest {
+                parent_order_id: id,
+            })))
+            .unwrap()
+            .into_inner();
+        assert!(
+            [
+                proto::ParentState::PendingCancel as i32,
+                proto::ParentState::Canceled as i32
+            ]
+            .contains(&canceled.state),
+            "{canceled:?}"
+        );
+        let after = op.get(id);
+        assert_eq!(after.state, canceled.state, "Get right after Cancel #{i}");
+        assert_eq!(after.children.len(), canceled.children.len(), "#{i}");
+
+        let set = op
+            .set_limits(
+                proto::SetLimitsRequest {
+                    instruments: vec![aapl_limits(1_000 + i)],
+                    ..Default::default()
+                },
+                true,
+            )
+            .unwrap();
+        let limits = op.get_limits();
+        assert_eq!(
+            limits.version, set.version,
+            "Limits.Get right after Set #{i}"
+        );
+        let aapl = limits
+            .instruments
+            .iter()
+            .find(|l| l.instrument_symbol == "AAPL")
+            .unwrap();
+        assert_eq!(aapl.max_order_qty, 1_000 + i);
+    }
+
+    let mut kill = KillSwitchClient::new(op.channel.clone());
+    for _ in 0..5 {
+        let on = op.kill(true);
+        assert_eq!(on.active.len(), 1);
+        let status = op
+            .rt
+            .block_on(kill.status(proto::KillSwitchStatusRequest {}))
+            .unwrap()
+            .into_inner();
+        assert_eq!(status, on, "Status right after Activate");
+        assert!(
+            op.venues().venues.iter().all(|v| v.kill_switch_active),
+            "Venues right after Activate"
+        );
+        let off = op.kill(false);
+        assert!(off.active.is_empty());
+        let status = op
+            .rt
+            .block_on(kill.status(proto::KillSwitchStatusRequest {}))
+            .unwrap()
+            .into_inner();
+        assert!(status.active.is_empty(), "Status right after Deactivate");
+        assert!(op.venues().venues.iter().all(|v| !v.kill_switch_active));
+    }
+    drop(agg);
+}
