@@ -24,6 +24,7 @@ use arc_swap::ArcSwap;
 use crossbar_api::{proto, BackendError};
 use crossbar_journal::{Direction, Journal};
 use crossbar_model::{GatewayId, InstrumentId, OrderId, Price, Qty, Side, TimeInForce, VenueId};
+use crossbar_router::snapshot::ParentRow;
 use crossbar_router::{
     BookAction, BookLevelDelta, Command, CreditReturn, ExecType, ExecutionReport, FeedState,
     FeedStatus, Heartbeat, KillScope, LevelChange, LimitsUpdate, OrderReject, ParentRequest,
@@ -921,7 +922,7 @@ impl Core {
             .ok_or_else(|| BackendError::NotFound {
                 what: format!("parent_order_id={}", id.0),
             })?;
-        let row = views::parent_row(p);
+        let row = ParentRow::of(p);
         Ok(views::parent_order(
             &row,
             self.orders.get(id),

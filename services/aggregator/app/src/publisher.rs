@@ -24,11 +24,11 @@ use std::sync::Arc;
 use crossbar_api::proto;
 use crossbar_model::{InstrumentId, OrderId, VenueId};
 use crossbar_router::risk::Counters4;
-use crossbar_router::snapshot::{PositionRow, VenueRow};
+use crossbar_router::snapshot::{ParentRow, PositionRow, VenueRow};
 use crossbar_router::Router;
 
 use crate::orders::OrderViews;
-use crate::views::{parent_row, KillEntry, ParentEntry, ParentMap, Published};
+use crate::views::{KillEntry, ParentEntry, ParentMap, Published};
 
 /// The router thread's snapshot builder: the last published parts, kept to share with the
 /// next publication.
@@ -138,7 +138,7 @@ fn update_parent(map: &mut ParentMap, router: &Router, orders: &OrderViews, id: 
         .parent(OrderId(id))
         .or_else(|| router.finished_parent(OrderId(id)))
     {
-        Some(p) => parent_row(p),
+        Some(p) => ParentRow::of(p),
         None => match prev {
             Some(e) => e.row, // the router forgot it first: it finished as last published
             None => return false,

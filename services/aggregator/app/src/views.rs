@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crossbar_api::proto;
 use crossbar_model::{InstrumentId, Side, TimeInForce, VenueId};
-use crossbar_router::parent::{Parent, ParentState};
+use crossbar_router::parent::ParentState;
 use crossbar_router::snapshot::{ParentRow, PositionRow, VenueRow};
 use crossbar_router::{FeedState, KillScope, Strategy};
 
@@ -103,26 +103,6 @@ pub struct Published {
     pub kills: Arc<Vec<KillEntry>>,
     /// The limits in force (Limits.Get).
     pub limits: Arc<proto::LimitsSnapshot>,
-}
-
-/// The snapshot row of a router parent (the fields `crossbar_router::snapshot` publishes).
-pub fn parent_row(p: &Parent) -> ParentRow {
-    ParentRow {
-        order_id: p.order_id,
-        instrument: p.instrument,
-        side: p.side,
-        qty: p.qty,
-        limit_price: p.limit_price,
-        time_in_force: p.time_in_force,
-        strategy: p.strategy,
-        state: p.state,
-        cum_qty: p.cum_qty,
-        leaves_qty: p.leaves(),
-        working_qty: p.working_qty,
-        avg_price: p.avg_price(),
-        created_ns: p.created_ns,
-        cancel_reason: p.cancel_reason,
-    }
 }
 
 fn side(s: Side) -> i32 {

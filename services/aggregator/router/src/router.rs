@@ -1380,7 +1380,7 @@ impl Router {
                 .iter()
                 .flatten()
                 .chain(self.finished.iter())
-                .map(parent_row),
+                .map(ParentRow::of),
         );
         snap.venues.clear();
         let killed = self.kill.killed_venues();
@@ -1406,25 +1406,6 @@ impl Router {
             None => snap.limits = Some(self.limits.clone()),
         }
         snap.counters = self.counters;
-    }
-}
-
-fn parent_row(p: &Parent) -> ParentRow {
-    ParentRow {
-        order_id: p.order_id,
-        instrument: p.instrument,
-        side: p.side,
-        qty: p.qty,
-        limit_price: p.limit_price,
-        time_in_force: p.time_in_force,
-        strategy: p.strategy,
-        state: p.state,
-        cum_qty: p.cum_qty,
-        leaves_qty: p.leaves(),
-        working_qty: p.working_qty,
-        avg_price: p.avg_price(),
-        created_ns: p.created_ns,
-        cancel_reason: p.cancel_reason,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::events::{FeedState, KillScope, Strategy};
 use crate::kill::KillFlag;
 use crate::limits::RouterLimits;
 use crate::nbbo::Nbbo;
-use crate::parent::ParentState;
+use crate::parent::{Parent, ParentState};
 use crossbar_model::{GatewayId, InstrumentId, OrderId, Price, Qty, Side, TimeInForce, VenueId};
 
 /// Position of one instrument on one venue (rows only where something traded).
@@ -84,6 +84,29 @@ pub struct ParentRow {
     pub created_ns: u64,
     /// Why it was canceled (`Unspecified` unless Canceled).
     pub cancel_reason: crate::events::CancelReason,
+}
+
+impl ParentRow {
+    /// The row of `parent` as it stands now (leaves, average price in 1/10,000 $ computed
+    /// from its fills).
+    pub fn of(parent: &Parent) -> Self {
+        Self {
+            order_id: parent.order_id,
+            instrument: parent.instrument,
+            side: parent.side,
+            qty: parent.qty,
+            limit_price: parent.limit_price,
+            time_in_force: parent.time_in_force,
+            strategy: parent.strategy,
+            state: parent.state,
+            cum_qty: parent.cum_qty,
+            leaves_qty: parent.leaves(),
+            working_qty: parent.working_qty,
+            avg_price: parent.avg_price(),
+            created_ns: parent.created_ns,
+            cancel_reason: parent.cancel_reason,
+        }
+    }
 }
 
 /// One venue's status.
