@@ -22,8 +22,7 @@
 use std::sync::Arc;
 
 use crossbar_api::proto;
-use crossbar_model::{InstrumentId, OrderId, VenueId};
-use crossbar_router::risk::Counters4;
+use crossbar_model::OrderId;
 use crossbar_router::snapshot::{ParentRow, PositionRow, VenueRow};
 use crossbar_router::Router;
 
@@ -96,11 +95,11 @@ impl Publisher {
         }
         self.ids.clear();
 
-        positions_into(router, &mut self.positions_next);
+        router.positions_into(&mut self.positions_next);
         if self.positions_next != *self.positions {
             self.positions = Arc::new(self.positions_next.clone());
         }
-        venues_into(router, &mut self.venues_next);
+        router.venues_into(&mut self.venues_next);
         if self.venues_next != *self.venues {
             self.venues = Arc::new(self.venues_next.clone());
         }
@@ -155,52 +154,6 @@ fn update_parent(map: &mut ParentMap, router: &Router, orders: &OrderViews, id: 
     true
 }
 
-/// Position rows with activity, by instrument then router venue index (the rows
-/// `Router::snapshot_into` writes), into `out` (cleared first).
-fn positions_into(router: &Router, out: &mut Vec<PositionRow>) {
-    out.clear();
-    let venues = router.limits().venues.len();
-    for i in 0..router.limits().instrument_count {
-        let instrument = InstrumentId(i);
-        for v in 0..venues {
-            let c = router.risk().venue_counters(instrument, v);
-            if c != Counters4::default() {
-                out.push(PositionRow {
-                    instrument,
-                    venue: VenueId(v as u16),
-                    position: c.position(),
-                    bought: c.bought,
-                    sold: c.sold,
-                    notional_bought: c.notional_bought,
-                    notional_sold: c.notional_sold,
-                });
-            }
-        }
-    }
-}
-
-/// Every venue's row (the rows `Router::snapshot_into` writes), into `out` (cleared first).
-fn venues_into(router: &Router, out: &mut Vec<VenueRow>) {
-    out.clear();
-    let healthy = router.healthy_venues();
-    let killed = router.kill_state().killed_venues();
-    for (v, cfg) in router.limits().venues.iter().enumerate() {
-        let Some(h) = router.venue_health(v) else {
-            continue;
-        };
-        out.push(VenueRow {
-            venue: cfg.venue,
-            gateway: cfg.gateway,
-            healthy: healthy & (1 << v) != 0,
-            feed_state: h.feed_state,
-            last_heartbeat_ns: h.last_heartbeat_ns,
-            ack_latency_ewma_ns: h.ack_latency_ewma_ns,
-            gap_count: h.gap_count,
-            killed: killed & (1 << v) != 0,
-        });
-    }
-}
-
 /// Debug builds (every test of the process): the incremental publication equals what a full
 /// rebuild from the router and the order views gives. O(everything); never in release.
 #[cfg(debug_assertions)]
@@ -247,7 +200,7 @@ fn check_against_router(p: &Published, router: &Router, orders: &OrderViews) {
 mod tests {
     use super::*;
     use crate::codec::ParentTerms;
-    use crossbar_model::{GatewayId, Price, Qty, Side, TimeInForce};
+    use crossbar_model::{GatewayId, InstrumentId, Price, Qty, Side, TimeInForce, VenueId};
     use crossbar_router::{
         Command, ExecType, ExecutionReport, Heartbeat, InstrumentRiskLimits, NewChildOrder,
         ParentRequest, RouterLimits, Strategy, TopOfBook, VenueConfig,

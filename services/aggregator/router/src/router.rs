@@ -1334,19 +1334,18 @@ impl Router {
 
     // ---------------------------------------------------------------- snapshot
 
-    /// Fills `snap` with the current state, reusing its vectors. Call between events.
-    pub fn snapshot_into(&self, snap: &mut Snapshot, now_ns: u64) {
-        snap.taken_at_ns = now_ns;
-        snap.events_applied = self.counters.events;
-        snap.positions.clear();
-        snap.instruments.clear();
+    /// Position rows with activity (any bought or sold shares or notional), by instrument then
+    /// router venue index, into `out` (cleared first; no allocation once it has grown): what
+    /// [`Self::snapshot_into`] publishes as `positions`.
+    pub fn positions_into(&self, out: &mut Vec<PositionRow>) {
+        out.clear();
         let venues = self.limits.venues.len();
         for i in 0..self.limits.instrument_count {
             let instrument = InstrumentId(i);
             for v in 0..venues {
                 let c = self.risk.venue_counters(instrument, v);
                 if c != Counters4::default() {
-                    snap.positions.push(PositionRow {
+                    out.push(PositionRow {
                         instrument,
                         venue: RouteContext::venue_id(v),
                         position: c.position(),
@@ -1357,6 +1356,38 @@ impl Router {
                     });
                 }
             }
+        }
+    }
+
+    /// Every configured venue's row (health, feed state, heartbeat and ack latency in ns, kill
+    /// state), in router venue index order, into `out` (cleared first): what
+    /// [`Self::snapshot_into`] publishes as `venues`.
+    pub fn venues_into(&self, out: &mut Vec<VenueRow>) {
+        out.clear();
+        let killed = self.kill.killed_venues();
+        out.extend(self.limits.venues.iter().enumerate().map(|(v, cfg)| {
+            let h = &self.health[v];
+            VenueRow {
+                venue: cfg.venue,
+                gateway: cfg.gateway,
+                healthy: self.healthy_mask & (1 << v) != 0,
+                feed_state: h.feed_state,
+                last_heartbeat_ns: h.last_heartbeat_ns,
+                ack_latency_ewma_ns: h.ack_latency_ewma_ns,
+                gap_count: h.gap_count,
+                killed: killed & (1 << v) != 0,
+            }
+        }));
+    }
+
+    /// Fills `snap` with the current state, reusing its vectors. Call between events.
+    pub fn snapshot_into(&self, snap: &mut Snapshot, now_ns: u64) {
+        snap.taken_at_ns = now_ns;
+        snap.events_applied = self.counters.events;
+        self.positions_into(&mut snap.positions);
+        snap.instruments.clear();
+        for i in 0..self.limits.instrument_count {
+            let instrument = InstrumentId(i);
             let (open_buy, open_sell) = self.risk.open(instrument);
             let (gross, net) = self.risk.exposure(instrument);
             let position = self.risk.position(instrument);
@@ -1382,22 +1413,7 @@ impl Router {
                 .chain(self.finished.iter())
                 .map(ParentRow::of),
         );
-        snap.venues.clear();
-        let killed = self.kill.killed_venues();
-        snap.venues
-            .extend(self.limits.venues.iter().enumerate().map(|(v, cfg)| {
-                let h = &self.health[v];
-                VenueRow {
-                    venue: cfg.venue,
-                    gateway: cfg.gateway,
-                    healthy: self.healthy_mask & (1 << v) != 0,
-                    feed_state: h.feed_state,
-                    last_heartbeat_ns: h.last_heartbeat_ns,
-                    ack_latency_ewma_ns: h.ack_latency_ewma_ns,
-                    gap_count: h.gap_count,
-                    killed: killed & (1 << v) != 0,
-                }
-            }));
+        self.venues_into(&mut snap.venues);
         snap.kill_switches.clear();
         snap.kill_switches.extend(self.kill.engaged());
         (snap.gross_notional_total, snap.net_notional_total) = self.risk.totals();
