@@ -18,7 +18,7 @@ use super::{side_index, Order, OrderBook};
 use crate::prefetch::prefetch_read;
 
 impl OrderBook {
-    /// Stage 1 for an event naming `order_ref` (execute, cancel, delete, replace; also an add,
+    /// First stage (the pipeline's stage 0) for an event naming `order_ref` (execute, cancel, delete, replace; also an add,
     /// whose reference slot the add writes): starts loading the reference-window slot of
     /// `order_ref`. Nothing for a reference outside the window (those are looked up in the
     /// fallback table, which is not prefetched).
@@ -29,7 +29,7 @@ impl OrderBook {
         }
     }
 
-    /// Stage 1 for any event of `instrument`: starts loading the lines a level search of
+    /// First stage (the pipeline's stage 0) for any event of `instrument`: starts loading the lines a level search of
     /// `side` reads (both sides for `None`, e.g. when the side is only known from the order
     /// record). Nothing for an unknown instrument.
     #[inline(always)]
@@ -46,7 +46,7 @@ impl OrderBook {
         }
     }
 
-    /// Stage 2 for an event naming a resting order: reads `order_ref`'s window slot (expected
+    /// Second stage (the pipeline's stage 1) for an event naming a resting order: reads `order_ref`'s window slot (expected
     /// cached by [`Self::prefetch_reference`]) and starts loading the 32-byte order record
     /// (some record, for a vacant slot). Nothing for a reference outside the window.
     #[inline(always)]
