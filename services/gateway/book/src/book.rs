@@ -732,7 +732,7 @@ impl OrderBook {
     ///
     /// # Errors
     /// [`BookError::UnknownOrder`].
-    #[inline]
+    #[inline(always)]
     pub fn delete(&mut self, order_ref: u64) -> Result<LevelUpdate, BookError> {
         // One probe finds and removes the reference; the whole order then leaves.
         match self.refs.remove(order_ref) {

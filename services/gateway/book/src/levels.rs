@@ -209,12 +209,23 @@ impl Window {
 
 /// Prefetch hints (`crate::book::prefetch_hints`), next to the layout they depend on.
 impl Window {
-    /// Starts loading the lines a [`Self::search`] reads: both lines of `head` (the level
-    /// count and keys `0..7`, then keys `7..15`).
+    /// Starts loading the first line of `head`: the level count and keys `0..7`, all a
+    /// [`Self::search`] reads on a side with at most 7 levels (nearly every side).
     #[inline(always)]
     pub(crate) fn prefetch_search(&self) {
         crate::prefetch::prefetch_read(&self.head[0]);
-        crate::prefetch::prefetch_read(&self.head[SLOTS - 1]);
+    }
+
+    /// Starts loading, from the level count (expected cached by [`Self::prefetch_search`]),
+    /// the rest of what an event on this side reads: the line holding the best window level's
+    /// body (the level most events change) and, on a side with more than 7 levels, the second
+    /// line of keys. Selects, not branches, on the count (it is data): an empty side loads the
+    /// unused last body's line, a thin one its first key line again.
+    #[inline(always)]
+    pub(crate) fn prefetch_levels(&self) {
+        let wlen = self.wlen();
+        crate::prefetch::prefetch_read(&self.bodies[wlen.wrapping_sub(1) & MASK]);
+        crate::prefetch::prefetch_read(&self.head[usize::from(wlen > 7) * (SLOTS - 1)]);
     }
 }
 

@@ -19,14 +19,24 @@ pub const PREFETCH_STAGES: usize = 2;
 /// (`cargo bench -p crossbar-feed --bench day`, see `docs/bench/feed.md`).
 pub const PREFETCH_DISTANCE: usize = 4;
 
-/// Ring of upcoming messages; holds `PREFETCH_STAGES * K + 1` of them for any `K` accepted.
+/// Ring of upcoming messages (a power of two, so positions are masked); holds
+/// `PREFETCH_STAGES * K + 1` of them for any `K` accepted.
 const RING: usize = 64;
+const _: () = assert!(RING.is_power_of_two());
 
 /// Delivers `messages` in order through `apply`, running `handler`'s prefetch stages `K`
 /// messages apart ahead of each (see the module docs). `K == 0` runs every stage right before
 /// its message. Allocation-free (the ring is on the stack).
 ///
 /// `apply(handler, tag, bytes)` is called exactly once per message, in iteration order.
+///
+/// One loop with one call site per stage and for `apply`, so that all of them inline (with a
+/// second call site the compiler kept `apply`, the whole book update, out of line: ~35
+/// instructions per message of call overhead). Ring positions not yet or no longer holding a
+/// message are `None`: steps before the ring fills skip the stages and the apply of messages
+/// that do not exist, and after the last message `S * K` steps with no new message finish the
+/// ones still in the ring; those tests are the same way every step but the first and last
+/// `S * K`, so they predict well.
 #[inline(always)]
 pub(crate) fn deliver_pipelined<'a, H, T, const K: usize>(
     handler: &mut H,
@@ -34,42 +44,35 @@ pub(crate) fn deliver_pipelined<'a, H, T, const K: usize>(
     mut apply: impl FnMut(&mut H, T, &'a [u8]),
 ) where
     H: FeedHandler + ?Sized,
-    T: Copy + Default,
+    T: Copy,
 {
     const { assert!(PREFETCH_STAGES * K < RING, "prefetch distance too large") };
-    let mut ring: [(T, &'a [u8]); RING] = [(T::default(), &[]); RING];
-    let mut messages = messages.into_iter();
-    // Messages taken so far; `usize::MAX` until the iterator ends.
-    let mut total = usize::MAX;
-    // One loop with one call site per stage and for `apply` (so that both inline): at step
-    // `newest`, message `newest` (if any) arrives and gets stage 0, message `newest - s * K`
-    // stage `s`, and message `newest - S * K` is applied. After the last message the loop
-    // runs `S * K` more steps to finish the ones still in the ring.
+    let lag = PREFETCH_STAGES * K;
+    // A position is written at the step of its message and read at most `lag < RING` steps
+    // later; positions of "messages" before the first are never written, so stay `None`.
+    let mut ring: [Option<(T, &'a [u8])>; RING] = [None; RING];
+    let mut messages = messages.into_iter().fuse();
     let mut newest = 0usize;
+    // Steps left to run once the iterator has ended.
+    let mut finishing = lag;
     loop {
-        if newest < total {
-            match messages.next() {
-                Some(item) => ring[newest % RING] = item,
-                None => total = newest,
+        let item = messages.next();
+        if item.is_none() {
+            if finishing == 0 {
+                break;
             }
+            finishing -= 1;
         }
+        ring[newest % RING] = item;
         for s in 0..PREFETCH_STAGES {
-            if let Some(i) = newest.checked_sub(s * K).filter(|&i| i < total) {
-                handler.prefetch_message_bytes(s, ring[i % RING].1);
+            if let Some((_, bytes)) = ring[newest.wrapping_sub(s * K) % RING] {
+                handler.prefetch_message_bytes(s, bytes);
             }
         }
-        if let Some(i) = newest
-            .checked_sub(PREFETCH_STAGES * K)
-            .filter(|&i| i < total)
-        {
-            let (tag, bytes) = ring[i % RING];
+        if let Some((tag, bytes)) = ring[newest.wrapping_sub(lag) % RING] {
             apply(handler, tag, bytes);
         }
         newest += 1;
-        // Done once message `total - 1` was applied (at step `total - 1 + S * K`).
-        if newest >= total.saturating_add(PREFETCH_STAGES * K) {
-            break;
-        }
     }
 }
 

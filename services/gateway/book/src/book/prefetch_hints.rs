@@ -12,9 +12,9 @@
 //! say, whether a slot is vacant is as random as the message types): a vacant or stale slot
 //! is clamped to some valid record and prefetched anyway.
 
-use crossbar_model::{InstrumentId, Side};
+use crossbar_model::InstrumentId;
 
-use super::{side_index, Order, OrderBook};
+use super::{Order, OrderBook};
 use crate::prefetch::prefetch_read;
 
 impl OrderBook {
@@ -29,20 +29,26 @@ impl OrderBook {
         }
     }
 
-    /// First stage (the pipeline's stage 0) for any event of `instrument`: starts loading the lines a level search of
-    /// `side` reads (both sides for `None`, e.g. when the side is only known from the order
-    /// record). Nothing for an unknown instrument.
+    /// First stage (the pipeline's stage 0) for any event of `instrument`: starts loading the
+    /// line with each side's level count and first keys (both sides: an execute's or a
+    /// delete's side is known only from the order record). Nothing for an unknown instrument.
     #[inline(always)]
-    pub fn prefetch_instrument(&self, instrument: InstrumentId, side: Option<Side>) {
-        let Some(book) = self.instruments.get(instrument.index()) else {
-            return;
-        };
-        match side {
-            Some(side) => book.sides[side_index(side)].prefetch_search(),
-            None => {
-                book.sides[0].prefetch_search();
-                book.sides[1].prefetch_search();
-            }
+    pub fn prefetch_instrument(&self, instrument: InstrumentId) {
+        if let Some(book) = self.instruments.get(instrument.index()) {
+            book.sides[0].prefetch_search();
+            book.sides[1].prefetch_search();
+        }
+    }
+
+    /// Second stage (the pipeline's stage 1) for any event of `instrument`: reads each side's
+    /// level count (expected cached by [`Self::prefetch_instrument`]) and starts loading the
+    /// line holding its best level's body and, on a side with more than 7 levels, its second
+    /// line of keys. Nothing for an unknown instrument.
+    #[inline(always)]
+    pub fn prefetch_best_levels(&self, instrument: InstrumentId) {
+        if let Some(book) = self.instruments.get(instrument.index()) {
+            book.sides[0].prefetch_levels();
+            book.sides[1].prefetch_levels();
         }
     }
 
@@ -80,8 +86,9 @@ mod tests {
 
     use crate::{BookLimits, OrderBook};
 
-    /// Every hint, on a populated book (window and fallback references, deep and shallow
-    /// sides, freed slots), with in-range, stale and absurd arguments: no panic, no change.
+    /// Every hint, on a populated book (window and fallback references, sides with more than 7
+    /// levels, thin and empty sides, freed slots), with in-range, stale and absurd arguments:
+    /// no panic, no change.
     #[test]
     fn hints_never_change_the_book_or_panic() {
         let mut book = OrderBook::new(BookLimits {
@@ -90,7 +97,7 @@ mod tests {
             levels_per_side: 40,
         })
         .unwrap();
-        for r in 1..=40u64 {
+        for r in 1..=48u64 {
             let side = if r % 2 == 0 { Side::Buy } else { Side::Sell };
             let price = Price(1_000 + (r as i64 % 20) * 10);
             book.add(r, InstrumentId((r % 3) as u32), side, price, Qty(100))
@@ -102,6 +109,9 @@ mod tests {
         book.delete(7).unwrap();
         book.delete(1_000_000).unwrap();
         let before = format!("{book:?}");
+        // Instrument 1's bid side has 8 levels; instrument 3 has none.
+        assert_eq!(book.level_count(InstrumentId(1), Side::Buy), 8);
+        assert_eq!(book.level_count(InstrumentId(3), Side::Buy), 0);
         let refs = [0, 1, 2, 7, 20, 40, 41, 1_000_000, 999_999, u64::MAX];
         let instruments = [0, 1, 2, 3, 4, u32::MAX];
         for r in refs {
@@ -109,14 +119,8 @@ mod tests {
             book.prefetch_order_of(r);
         }
         for i in instruments {
-            for side in [
-                Some(Side::Buy),
-                Some(Side::Sell),
-                Some(Side::SellShort),
-                None,
-            ] {
-                book.prefetch_instrument(InstrumentId(i), side);
-            }
+            book.prefetch_instrument(InstrumentId(i));
+            book.prefetch_best_levels(InstrumentId(i));
         }
         assert_eq!(format!("{book:?}"), before);
     }

@@ -5,14 +5,19 @@
 //!
 //! Per message, from its bytes (Stock Locate at offset 1, Order Reference Number at 11 for
 //! `A F E C X D U`, ITCH 5.0 §1.3–§1.4):
-//! * stage 0: the reference-window slot, and the lines a level search of either side of the
-//!   instrument reads (`OrderBook::prefetch_reference`, `OrderBook::prefetch_instrument`);
-//! * stage 1: the order record the (now cached) slot points to (`OrderBook::prefetch_order_of`).
+//! * stage 0: the reference-window slot, and each side's line with the level count and the
+//!   first 7 keys (`OrderBook::prefetch_reference`, `OrderBook::prefetch_instrument`);
+//! * stage 1: the order record the (now cached) slot points to (`OrderBook::prefetch_order_of`),
+//!   and, from the (now cached) level counts, each side's best-level body line and a deep
+//!   side's second key line (`OrderBook::prefetch_best_levels`: most events change the best
+//!   level).
 //!
 //! Hints never change state; bytes that are not a valid book message give a useless
 //! prefetch or none. Measured and not kept (no gain on the generated day, more instructions
-//! than the misses they hid): a third stage for queue neighbours, and searching the level for
-//! an add's or reduction's level body and queue tail (see `docs/bench/feed.md`).
+//! than the misses they hid): a third stage for queue neighbours (twice: session 5, and again
+//! with the leaner driver of session 6: +55 instructions per message, 1.00x), searching the
+//! level for an add's or reduction's level body and queue tail, and handing stage 0's results
+//! to stage 1 in a per-message carry (see `docs/bench/feed.md`).
 
 use crossbar_itch::ItchError;
 
@@ -30,7 +35,7 @@ impl BookBuilder {
     /// Allocation-free. Faster than one-by-one calls when the book is larger than the caches
     /// (thousands of instruments, a day's orders): see `docs/bench/feed.md`.
     #[inline]
-    pub fn on_messages_bytes<'a, T: Copy + Default>(
+    pub fn on_messages_bytes<'a, T: Copy>(
         &mut self,
         messages: impl IntoIterator<Item = (T, &'a [u8])>,
         on_result: impl FnMut(&mut Self, T, Result<(), ItchError>),
@@ -42,7 +47,7 @@ impl BookBuilder {
     /// of [`crate::PREFETCH_DISTANCE`] (0: every hint right before its message), for tuning
     /// and benchmarks. `K * PREFETCH_STAGES` must be below 64 (checked at compile time).
     #[inline]
-    pub fn on_messages_bytes_with_distance<'a, T: Copy + Default, const K: usize>(
+    pub fn on_messages_bytes_with_distance<'a, T: Copy, const K: usize>(
         &mut self,
         messages: impl IntoIterator<Item = (T, &'a [u8])>,
         mut on_result: impl FnMut(&mut Self, T, Result<(), ItchError>),
@@ -63,13 +68,17 @@ impl BookBuilder {
             return;
         };
         let order_ref = be_u64(head, REFERENCE);
+        let instrument = self.instrument(be_u16(head, LOCATE));
         if stage == 0 {
             self.book.prefetch_reference(order_ref);
-            if let Some(id) = self.instrument(be_u16(head, LOCATE)) {
-                self.book.prefetch_instrument(id, None);
+            if let Some(id) = instrument {
+                self.book.prefetch_instrument(id);
             }
         } else {
             self.book.prefetch_order_of(order_ref);
+            if let Some(id) = instrument {
+                self.book.prefetch_best_levels(id);
+            }
         }
     }
 }
