@@ -754,7 +754,7 @@ impl OrderBook {
     /// [`BookError::ZeroQty`] (`new_qty` 0), [`BookError::UnknownOrder`] (`old_ref`),
     /// [`BookError::DuplicateOrder`] (`new_ref` rests already), [`BookError::Capacity`] for
     /// [`Resource::Levels`] when the new price needs a level on a full side.
-    #[inline]
+    #[inline(always)]
     pub fn replace(
         &mut self,
         old_ref: u64,
@@ -771,6 +771,7 @@ impl OrderBook {
         }
     }
 
+    #[inline(always)]
     fn try_replace(
         &mut self,
         old_ref: u64,
