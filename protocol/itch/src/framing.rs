@@ -427,6 +427,10 @@ impl<'a> Iterator for DayFileFrames<'a> {
     }
 }
 
+/// Once `next` returns `None` (the input is used up) it keeps returning `None`: lost framing
+/// moves to the end of the input, and the end is never left.
+impl std::iter::FusedIterator for DayFileFrames<'_> {}
+
 /// Buffer capacity of [`DayFileReader`]: the largest frame (2 + 65,535 bytes) fits twice.
 pub const READER_BUFFER_LEN: usize = 1 << 17;
 

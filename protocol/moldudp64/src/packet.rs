@@ -200,6 +200,10 @@ impl<'a> Iterator for MessageBlocks<'a> {
     }
 }
 
+/// Once `next` returns `None` (all blocks read, or a block cut off) it keeps returning `None`:
+/// the state it stops in is never left.
+impl std::iter::FusedIterator for MessageBlocks<'_> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +235,10 @@ mod tests {
             vec![(1000, &b"a"[..]), (1001, &b""[..]), (1002, &b"ccc"[..])]
         );
         assert_eq!(p.header.next_sequence_number(), 1003);
+        // Fused: after the last block, `None` for good.
+        let mut blocks = p.messages();
+        assert_eq!(blocks.by_ref().count(), 3);
+        assert_eq!((blocks.next(), blocks.next()), (None, None));
     }
 
     #[test]
