@@ -52,17 +52,66 @@ pub fn binary(package: &str, name: &str) -> PathBuf {
     path
 }
 
-/// A loopback UDP port that was free a moment ago (bind to port 0, read it, release it).
+/// A loopback UDP port that was free a moment ago, below the kernel's ephemeral range (see
+/// [`free_tcp_port`] for why).
 pub fn free_udp_port() -> u16 {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind loopback");
-    socket.local_addr().expect("local addr").port()
+    free_port(|port| std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok())
 }
 
-/// A loopback TCP port that was free a moment ago (bind to port 0, read it, release it), for a
-/// server whose address another process must be configured with before the server starts.
+/// A loopback TCP port that was free a moment ago, for a server whose address another process
+/// must be configured with before the server starts.
+///
+/// Taken below the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`), never
+/// from it: a port from the range (what binding port 0 gives) can be handed by the kernel to
+/// any outgoing connection before the server binds it. The gateways' OUCH clients, retrying
+/// every 200 ms against a venue simulator not yet listening, did exactly that in CI: the
+/// simulator then failed with `Address already in use`. No port is given twice by one test
+/// process; the first candidate depends on the process id, so test binaries run one after
+/// another start at different ports.
 pub fn free_tcp_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    listener.local_addr().expect("local addr").port()
+    free_port(|port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+}
+
+/// Lowest port [`free_port`] hands out.
+const TEST_PORTS_FROM: u16 = 10_000;
+
+/// The first port of the kernel's ephemeral range (32,768 when it cannot be read).
+fn ephemeral_ports_from() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
+}
+
+/// The next port in `TEST_PORTS_FROM..ephemeral_ports_from()` (cycling, process-wide) that
+/// `bindable` accepts.
+///
+/// # Panics
+/// When no port in the range is bindable, or the range is empty.
+fn free_port(bindable: impl Fn(u16) -> bool) -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let end = ephemeral_ports_from();
+    assert!(
+        end > TEST_PORTS_FROM,
+        "no test ports below the ephemeral range (it starts at {end})"
+    );
+    let span = u32::from(end - TEST_PORTS_FROM);
+    // Offset of the process's first candidate: spread by process id.
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7_919) % span,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    for _ in 0..span {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed) % span;
+        let port = TEST_PORTS_FROM + offset as u16;
+        if bindable(port) {
+            return port;
+        }
+    }
+    panic!("no bindable loopback port in {TEST_PORTS_FROM}..{end}");
 }
 
 /// A fresh Aeron directory path for one test, under `/dev/shm` (the driver creates it).
@@ -228,4 +277,35 @@ pub fn write_file(dir: &Path, name: &str, contents: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     path
+}
+
+#[cfg(test)]
+mod port_tests {
+    use super::{ephemeral_ports_from, free_port, free_tcp_port, free_udp_port, TEST_PORTS_FROM};
+
+    #[test]
+    fn ports_are_below_the_ephemeral_range_distinct_and_bindable() {
+        let end = ephemeral_ports_from();
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..40 {
+            let port = if i % 2 == 0 {
+                free_tcp_port()
+            } else {
+                free_udp_port()
+            };
+            assert!((TEST_PORTS_FROM..end).contains(&port), "port {port}");
+            assert!(seen.insert(port), "port {port} handed out twice");
+        }
+        let tcp = free_tcp_port();
+        std::net::TcpListener::bind(("127.0.0.1", tcp)).expect("free TCP port binds");
+        let udp = free_udp_port();
+        std::net::UdpSocket::bind(("127.0.0.1", udp)).expect("free UDP port binds");
+    }
+
+    #[test]
+    fn ports_that_do_not_bind_are_skipped() {
+        for _ in 0..10 {
+            assert_eq!(free_port(|p| p % 3 == 0) % 3, 0);
+        }
+    }
 }
