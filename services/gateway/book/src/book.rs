@@ -570,7 +570,15 @@ impl OrderBook {
         body.qty -= u64::from(order.qty);
         body.count -= 1;
         let (qty, count) = (body.qty, body.count);
-        let gone = count == 0;
+        // Alone at its level exactly when it has no queue neighbours: known from the order
+        // record, before the search, so a misprediction here is found early (the level's
+        // count is known only after the search and a load).
+        let gone = (order.prev | order.next) == NIL;
+        debug_assert_eq!(
+            gone,
+            count == 0,
+            "BOOK_INVARIANT queue links vs level count"
+        );
         if gone {
             if window.len() <= WINDOW {
                 window.remove_unspilled(w);

@@ -31,7 +31,7 @@ const SLOTS: usize = WINDOW + 1;
 const _: () = assert!(SLOTS.is_power_of_two());
 const MASK: usize = SLOTS - 1;
 
-/// Key of the unused window slots `wlen..WINDOW`: no key is greater, so the branch-free
+/// Key of the unused window slots `wlen..WINDOW`: no key is greater, so the window
 /// search below never counts a pad as "below" the key it looks for.
 const KEY_PAD: i64 = i64::MAX;
 
@@ -161,9 +161,11 @@ impl Window {
     /// [`Self::search`] as `(w, found)`, for callers that must not branch on `found`.
     #[inline(always)]
     pub(crate) fn locate(&self, key: i64) -> (usize, bool) {
-        let w = lower_bound(&self.head, key);
-        // `w <= wlen`; `&` rather than `&&` so that the test is one flag, not two branches.
-        (w, (w < self.wlen()) & (self.key(w) == key))
+        let (w, eq) = scan(&self.head, key);
+        // A pad equals only `KEY_PAD` itself: for that key (a real one only at the `i64`
+        // extreme) the level is there when a window key was not below it.
+        let pad_key = key == KEY_PAD;
+        (w, (eq & !pad_key) | (pad_key & (w < self.wlen())))
     }
 
     /// The body of window level `w` (`w < wlen`), to update in place.
@@ -209,39 +211,47 @@ impl Window {
 
 /// Prefetch hints (`crate::book::prefetch_hints`), next to the layout they depend on.
 impl Window {
-    /// Starts loading the first line of `head`: the level count and keys `0..7`, all a
-    /// [`Self::search`] reads on a side with at most 7 levels (nearly every side).
+    /// Starts loading the three lines an event on a side with at most 7 window levels (nearly
+    /// every side of the generated day) reads: `head`'s first line (the level count and keys
+    /// `0..7`, all a [`Self::search`] reads there) and both lines of the bodies of levels
+    /// `0..8`, one of which holds the best level (the one most events change). Fixed offsets,
+    /// so the hint reads nothing: an earlier version loaded only the best level's body line,
+    /// found from the count in a second stage (~28 instructions per message for both sides;
+    /// see `docs/bench/feed.md`, session 7).
     #[inline(always)]
-    pub(crate) fn prefetch_search(&self) {
+    pub(crate) fn prefetch_hot_lines(&self) {
         crate::prefetch::prefetch_read(&self.head[0]);
-    }
-
-    /// Starts loading, from the level count (expected cached by [`Self::prefetch_search`]),
-    /// the rest of what an event on this side reads: the line holding the best window level's
-    /// body (the level most events change) and, on a side with more than 7 levels, the second
-    /// line of keys. Selects, not branches, on the count (it is data): an empty side loads the
-    /// unused last body's line, a thin one its first key line again.
-    #[inline(always)]
-    pub(crate) fn prefetch_levels(&self) {
-        let wlen = self.wlen();
-        crate::prefetch::prefetch_read(&self.bodies[wlen.wrapping_sub(1) & MASK]);
-        crate::prefetch::prefetch_read(&self.head[usize::from(wlen > 7) * (SLOTS - 1)]);
+        crate::prefetch::prefetch_read(&self.bodies[0]);
+        crate::prefetch::prefetch_read(&self.bodies[4]);
     }
 }
 
-/// Number of window keys below `key`: a branch-free binary search over all [`WINDOW`] keys
-/// (`head[1..]`; the pads are never below), so no branch depends on the data. Reads only
-/// `head[1..=7]`, the first cache line, while the side has at most 7 levels.
+/// `(number of window keys below key, some window key or pad equals key)`, by comparing `key`
+/// with every key at once: 7 (the first cache line, all a side with at most 7 levels has)
+/// or, on a deeper side, 15 independent compares whose results are summed (pads are never
+/// below a key). The only branch is on the level count (known before the keys are read).
+///
+/// Why not a binary search: its 4 steps are a chain of dependent loads and compares (~25
+/// cycles), and the add's new-or-join and the delete's level-empties branches wait on its
+/// result; when they mispredict (random from event to event) all work started after them is
+/// lost. The independent compares finish a few cycles after the key line arrives: ~7 more
+/// instructions per search, 1.10-1.16x messages/s on the generated day (session 7,
+/// `docs/bench/feed.md`).
 #[inline(always)]
-fn lower_bound(head: &[i64; SLOTS], key: i64) -> usize {
-    let mut lo = 1usize;
-    let mut n = WINDOW;
-    while n > 1 {
-        let half = n / 2;
-        lo += half * usize::from(head[(lo + half - 1) & MASK] < key);
-        n -= half;
+fn scan(head: &[i64; SLOTS], key: i64) -> (usize, bool) {
+    let mut below = 0usize;
+    let mut eq = false;
+    for i in 1..8 {
+        below += usize::from(head[i] < key);
+        eq |= head[i] == key;
     }
-    lo + usize::from(head[lo & MASK] < key) - 1
+    if head[0] > 7 {
+        for i in 8..SLOTS {
+            below += usize::from(head[i] < key);
+            eq |= head[i] == key;
+        }
+    }
+    (below, eq)
 }
 
 /// An overflow level packed in 24 bytes of `u64`s (so the arena can be allocated zeroed):
@@ -572,10 +582,10 @@ mod tests {
         }
     }
 
-    /// The branch-free search against `binary_search` for every length of the window, keys at
-    /// the `i64` extremes included (a real key equal to the pad value must still be found).
+    /// The window scan against `binary_search` for every length of the window, keys at the
+    /// `i64` extremes included (a real key equal to the pad value must still be found).
     #[test]
-    fn branch_free_search_matches_binary_search_at_every_length_and_extreme() {
+    fn window_scan_matches_binary_search_at_every_length_and_extreme() {
         let keys: Vec<i64> = vec![i64::MIN, i64::MIN + 1, -7, -1, 0, 1, 2, 5, 9, 100, 1 << 40];
         for wlen in 0..=WINDOW {
             let mut model: Vec<i64> = keys.iter().copied().cycle().take(wlen).collect();

@@ -35,10 +35,9 @@
 //!   slab index;
 //! * levels: per instrument and side, sorted with the best price at the end, so the common
 //!   case (events at or near the touch) shifts only a few entries (a side's level count and
-//!   its best 15 keys are one 128-byte array searched without data-dependent branches); the
-//!   best 15 live
-//!   in the instrument record, deeper ones in the side's region of one overflow arena that is
-//!   paged in only when used.
+//!   its best 15 keys are one 128-byte array searched by independent compares, not a chain of
+//!   dependent ones); the best 15 live in the instrument record, deeper ones in the side's
+//!   region of one overflow arena that is paged in only when used.
 //!
 //! See `docs/book.md` for the reasoning and `docs/bench/book.md` for measurements.
 #![deny(unsafe_code)]

@@ -18,10 +18,10 @@ use super::{Order, OrderBook};
 use crate::prefetch::prefetch_read;
 
 impl OrderBook {
-    /// First stage (the pipeline's stage 0) for an event naming `order_ref` (execute, cancel, delete, replace; also an add,
-    /// whose reference slot the add writes): starts loading the reference-window slot of
-    /// `order_ref`. Nothing for a reference outside the window (those are looked up in the
-    /// fallback table, which is not prefetched).
+    /// First stage (the pipeline's stage 0) for an event naming `order_ref` (execute, cancel,
+    /// delete, replace; also an add, whose reference slot the add writes): starts loading the
+    /// reference-window slot of `order_ref`. Nothing for a reference outside the window
+    /// (those are looked up in the fallback table, which is not prefetched).
     #[inline(always)]
     pub fn prefetch_reference(&self, order_ref: u64) {
         if let Some(slot) = self.refs.window_slot(order_ref) {
@@ -29,32 +29,23 @@ impl OrderBook {
         }
     }
 
-    /// First stage (the pipeline's stage 0) for any event of `instrument`: starts loading the
-    /// line with each side's level count and first keys (both sides: an execute's or a
-    /// delete's side is known only from the order record). Nothing for an unknown instrument.
+    /// First stage (the pipeline's stage 0) for any event of `instrument`: starts loading,
+    /// on both sides (an execute's or a delete's side is known only from the order record),
+    /// the line with the level count and the first 7 keys and the two lines with the bodies of
+    /// levels `0..8` (see `Window::prefetch_hot_lines`): 6 lines of the 896-byte record.
+    /// Nothing for an unknown instrument.
     #[inline(always)]
     pub fn prefetch_instrument(&self, instrument: InstrumentId) {
         if let Some(book) = self.instruments.get(instrument.index()) {
-            book.sides[0].prefetch_search();
-            book.sides[1].prefetch_search();
+            book.sides[0].prefetch_hot_lines();
+            book.sides[1].prefetch_hot_lines();
         }
     }
 
-    /// Second stage (the pipeline's stage 1) for any event of `instrument`: reads each side's
-    /// level count (expected cached by [`Self::prefetch_instrument`]) and starts loading the
-    /// line holding its best level's body and, on a side with more than 7 levels, its second
-    /// line of keys. Nothing for an unknown instrument.
-    #[inline(always)]
-    pub fn prefetch_best_levels(&self, instrument: InstrumentId) {
-        if let Some(book) = self.instruments.get(instrument.index()) {
-            book.sides[0].prefetch_levels();
-            book.sides[1].prefetch_levels();
-        }
-    }
-
-    /// Second stage (the pipeline's stage 1) for an event naming a resting order: reads `order_ref`'s window slot (expected
-    /// cached by [`Self::prefetch_reference`]) and starts loading the 32-byte order record
-    /// (some record, for a vacant slot). Nothing for a reference outside the window.
+    /// Second stage (the pipeline's stage 1) for an event naming a resting order: reads
+    /// `order_ref`'s window slot (expected cached by [`Self::prefetch_reference`]) and starts
+    /// loading the 32-byte order record (some record, for a vacant slot). Nothing for a
+    /// reference outside the window.
     #[inline(always)]
     pub fn prefetch_order_of(&self, order_ref: u64) {
         if let Some(order) = self.window_order(order_ref) {
@@ -120,7 +111,6 @@ mod tests {
         }
         for i in instruments {
             book.prefetch_instrument(InstrumentId(i));
-            book.prefetch_best_levels(InstrumentId(i));
         }
         assert_eq!(format!("{book:?}"), before);
     }

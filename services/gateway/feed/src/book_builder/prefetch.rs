@@ -5,19 +5,19 @@
 //!
 //! Per message, from its bytes (Stock Locate at offset 1, Order Reference Number at 11 for
 //! `A F E C X D U`, ITCH 5.0 §1.3–§1.4):
-//! * stage 0: the reference-window slot, and each side's line with the level count and the
-//!   first 7 keys (`OrderBook::prefetch_reference`, `OrderBook::prefetch_instrument`);
-//! * stage 1: the order record the (now cached) slot points to (`OrderBook::prefetch_order_of`),
-//!   and, from the (now cached) level counts, each side's best-level body line and a deep
-//!   side's second key line (`OrderBook::prefetch_best_levels`: most events change the best
-//!   level).
+//! * stage 0: the reference-window slot, and on each side the line with the level count and
+//!   the first 7 keys and the two lines with the bodies of levels `0..8`, one of which holds
+//!   the best level most events change (`OrderBook::prefetch_reference`,
+//!   `OrderBook::prefetch_instrument`);
+//! * stage 1: the order record the (now cached) slot points to (`OrderBook::prefetch_order_of`).
 //!
 //! Hints never change state; bytes that are not a valid book message give a useless
 //! prefetch or none. Measured and not kept (no gain on the generated day, more instructions
 //! than the misses they hid): a third stage for queue neighbours (twice: session 5, and again
 //! with the leaner driver of session 6: +55 instructions per message, 1.00x), searching the
-//! level for an add's or reduction's level body and queue tail, and handing stage 0's results
-//! to stage 1 in a per-message carry (see `docs/bench/feed.md`).
+//! level for an add's or reduction's level body and queue tail, handing stage 0's results
+//! to stage 1 in a per-message carry, and (session 6, replaced in session 7) finding each
+//! side's best-level body line from the cached count at stage 1 (see `docs/bench/feed.md`).
 
 use crossbar_itch::ItchError;
 
@@ -52,10 +52,17 @@ impl BookBuilder {
         messages: impl IntoIterator<Item = (T, &'a [u8])>,
         mut on_result: impl FnMut(&mut Self, T, Result<(), ItchError>),
     ) {
-        deliver_pipelined::<Self, T, K>(self, messages, |b, tag, bytes| {
-            let result = b.on_message_bytes(bytes);
-            on_result(b, tag, result);
-        });
+        // `inline(always)`: left to its heuristics the compiler sometimes keeps this closure
+        // (the whole book update) out of line, ~35 instructions of call per message.
+        deliver_pipelined::<Self, T, K>(
+            self,
+            messages,
+            #[inline(always)]
+            |b, tag, bytes| {
+                let result = b.on_message_bytes(bytes);
+                on_result(b, tag, result);
+            },
+        );
     }
 
     /// Stage `stage` of the hints for message `m` (see the module docs). Reads only the
@@ -68,17 +75,13 @@ impl BookBuilder {
             return;
         };
         let order_ref = be_u64(head, REFERENCE);
-        let instrument = self.instrument(be_u16(head, LOCATE));
         if stage == 0 {
             self.book.prefetch_reference(order_ref);
-            if let Some(id) = instrument {
+            if let Some(id) = self.instrument(be_u16(head, LOCATE)) {
                 self.book.prefetch_instrument(id);
             }
         } else {
             self.book.prefetch_order_of(order_ref);
-            if let Some(id) = instrument {
-                self.book.prefetch_best_levels(id);
-            }
         }
     }
 }
