@@ -232,23 +232,23 @@ impl Window {
 /// below a key). The only branch is on the level count (known before the keys are read).
 ///
 /// Why not a binary search: its 4 steps are a chain of dependent loads and compares (~25
-/// cycles), and the add's new-or-join and the delete's level-empties branches wait on its
-/// result; when they mispredict (random from event to event) all work started after them is
-/// lost. The independent compares finish a few cycles after the key line arrives: ~7 more
-/// instructions per search, 1.10-1.16x messages/s on the generated day (session 7,
-/// `docs/bench/feed.md`).
+/// cycles), and the add's new-or-join branch waits on its result; when it mispredicts (at
+/// random from event to event) all work started after it is lost. The independent compares
+/// finish a few cycles after the key line arrives: ~8 more instructions per message, 1.10x
+/// (per packet) to 1.13x (continuous) messages/s on the generated day, medians of
+/// alternating rounds (session 7, `docs/bench/feed.md`).
 #[inline(always)]
 fn scan(head: &[i64; SLOTS], key: i64) -> (usize, bool) {
     let mut below = 0usize;
     let mut eq = false;
-    for i in 1..8 {
-        below += usize::from(head[i] < key);
-        eq |= head[i] == key;
+    for &k in &head[1..8] {
+        below += usize::from(k < key);
+        eq |= k == key;
     }
     if head[0] > 7 {
-        for i in 8..SLOTS {
-            below += usize::from(head[i] < key);
-            eq |= head[i] == key;
+        for &k in &head[8..SLOTS] {
+            below += usize::from(k < key);
+            eq |= k == key;
         }
     }
     (below, eq)
