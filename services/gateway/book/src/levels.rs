@@ -216,8 +216,8 @@ impl Window {
     /// `0..7`, all a [`Self::search`] reads there) and both lines of the bodies of levels
     /// `0..8`, one of which holds the best level (the one most events change). Fixed offsets,
     /// so the hint reads nothing: an earlier version loaded only the best level's body line,
-    /// found from the count in a second stage (~28 instructions per message for both sides;
-    /// see `docs/bench/feed.md`, session 7).
+    /// found from the count in a second stage (~30 instructions per message for both sides;
+    /// see `docs/bench/feed.md`, sessions 6 and 7).
     #[inline(always)]
     pub(crate) fn prefetch_hot_lines(&self) {
         crate::prefetch::prefetch_read(&self.head[0]);
