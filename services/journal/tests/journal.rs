@@ -526,3 +526,51 @@ fn maintain_write_faults_pages_ahead_so_appends_take_none() {
         "appends after maintain's pretouch took {warm} faults"
     );
 }
+
+/// Whether this process maps `path` (`/proc/self/maps`).
+fn mapped(path: &Path) -> bool {
+    let path = path.to_str().unwrap();
+    std::fs::read_to_string("/proc/self/maps")
+        .unwrap()
+        .lines()
+        .any(|line| line.ends_with(path))
+}
+
+/// Regression (a 2.5 ms stall in the gateway's hot path, `docs/bench/order-entry.md`): the
+/// append that rolls must not unmap the segment it leaves; the next `maintain` does, and
+/// every record stays readable across the roll.
+#[test]
+fn the_rolling_append_leaves_the_old_segment_mapped_until_maintain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut counters = CounterSet::new();
+    let mut journal = Journal::open(&config(tmp.path()), &mut counters).unwrap();
+    let first = tmp.path().join("00000000000000000001.journal");
+    assert!(mapped(&first), "the first segment is mapped while active");
+    let segments = || {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension() == Some("journal".as_ref()))
+            .count()
+    };
+    let mut appended = 0;
+    while segments() == 1 {
+        append_n(&mut journal, 1);
+        appended += 1;
+        assert!(appended < 10_000, "no roll after {appended} appends");
+    }
+    assert!(
+        mapped(&first),
+        "the rolling append left the old segment mapped"
+    );
+    assert!(
+        journal.maintain(T0).unwrap() > 0,
+        "maintain had the unmapping to do"
+    );
+    assert!(
+        !mapped(&first),
+        "maintain unmapped the segment the roll left"
+    );
+    journal.maintain(T0).unwrap();
+    assert_eq!(counters.value("journal.segment_rolls"), Some(1));
+    assert_records(tmp.path(), 1, appended);
+}
