@@ -15,29 +15,16 @@
 #[path = "../../order-entry/tests/common/mod.rs"]
 mod common;
 
-use common::{new_child_order, router, NOW_NS};
+use common::{new_child_order, print_percentiles, rejected, router, CopySink, NOW_NS};
 use crossbar_gateway::audit::Audit;
 use crossbar_journal::JournalConfig;
 use crossbar_order_entry::{OrderRouter, OuchSink, Outcome};
-use crossbar_ouch as ouch;
 use crossbar_runtime::CounterSet;
 use crossbar_sbe::generated::Side;
 use crossbar_soupbintcp::SoupError;
 use hdrhistogram::Histogram;
 use std::hint::black_box;
 use std::time::Instant;
-
-/// The socket sink: copies the packet into a pre-sized send buffer, as a write to a
-/// non-blocking socket's user-space buffer would.
-struct CopySink(Vec<u8>);
-
-impl OuchSink for CopySink {
-    fn send_packet(&mut self, packet: &[u8]) -> Result<(), SoupError> {
-        self.0.clear();
-        self.0.extend_from_slice(packet);
-        Ok(())
-    }
-}
 
 /// [`CopySink`] that journals each request before its OUCH bytes are written, as the
 /// gateway's `Executions` sink does.
@@ -57,19 +44,6 @@ impl OuchSink for JournaledSink {
     }
 }
 
-/// An OUCH Rejected for `user_ref_num`: releases the order's reservation and slot (untimed).
-fn rejected(user_ref_num: u32) -> Vec<u8> {
-    let m = ouch::Rejected {
-        timestamp_ns: 1,
-        user_ref_num: ouch::UserRefNum(user_ref_num),
-        reason: ouch::RejectReason::from_code(0x0001),
-        cl_ord_id: ouch::ClOrdId::BLANK,
-    };
-    let mut b = vec![0u8; m.encoded_len()];
-    m.encode(&mut b).unwrap();
-    b
-}
-
 fn sent(order: u64, out: Result<Outcome, crossbar_order_entry::OrderEntryError>) -> u32 {
     match out {
         Ok(Outcome::Sent { user_ref_num }) => user_ref_num,
@@ -85,18 +59,6 @@ fn release(router: &mut OrderRouter, user_ref_num: u32, now_ns: u64, sbe_out: &m
 
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 10_000_000, 3).unwrap()
-}
-
-fn print(name: &str, h: &Histogram<u64>) {
-    println!(
-        "{name:<30} n={} p50={} ns p99={} ns p99.9={} ns max={} ns mean={:.1} ns",
-        h.len(),
-        h.value_at_quantile(0.50),
-        h.value_at_quantile(0.99),
-        h.value_at_quantile(0.999),
-        h.max(),
-        h.mean()
-    );
 }
 
 fn main() {
@@ -161,9 +123,9 @@ fn main() {
     assert!(!journaled.audit.take_failure(), "every append succeeded");
     let appends = counters.value("journal.appends");
     assert_eq!(appends, Some(2 * orders), "two appends per order");
-    print("baseline_copy_sbe_bytes", &copy_h);
-    print("hot_path_no_journal", &plain_h);
-    print("hot_path_journaled", &journaled_h);
+    print_percentiles("baseline_copy_sbe_bytes", &copy_h);
+    print_percentiles("hot_path_no_journal", &plain_h);
+    print_percentiles("hot_path_journaled", &journaled_h);
     println!(
         "journal appends {} (two per order), segment rolls {:?}, unprepared rolls {:?}, pages touched {:?}",
         2 * orders,

@@ -9,51 +9,13 @@ mod common;
 use common::*;
 use crossbar_model::{InstrumentId, OrderId, Price, Qty, Side as MSide, TimeInForce};
 use crossbar_order_entry::{OuchSink, Outcome};
-use crossbar_ouch as ouch;
 use crossbar_risk::{MarketView, OrderRequest};
 use crossbar_sbe::generated::Side;
-use crossbar_soupbintcp::SoupError;
 use hdrhistogram::Histogram;
 use std::hint::black_box;
 use std::time::Instant;
 
 const ORDERS: u64 = 1_000_000;
-
-/// The socket sink: copies the packet into a pre-sized send buffer, as a write to a
-/// non-blocking socket's user-space buffer would.
-struct CopySink(Vec<u8>);
-
-impl OuchSink for CopySink {
-    fn send_packet(&mut self, packet: &[u8]) -> Result<(), SoupError> {
-        self.0.clear();
-        self.0.extend_from_slice(packet);
-        Ok(())
-    }
-}
-
-fn rejected(user_ref_num: u32) -> Vec<u8> {
-    let m = ouch::Rejected {
-        timestamp_ns: 1,
-        user_ref_num: ouch::UserRefNum(user_ref_num),
-        reason: ouch::RejectReason::from_code(0x0001),
-        cl_ord_id: ouch::ClOrdId::BLANK,
-    };
-    let mut b = vec![0u8; m.encoded_len()];
-    m.encode(&mut b).unwrap();
-    b
-}
-
-fn print(name: &str, h: &Histogram<u64>) {
-    println!(
-        "{name:<28} n={} p50={} ns p99={} ns p99.9={} ns max={} ns mean={:.1} ns",
-        h.len(),
-        h.value_at_quantile(0.50),
-        h.value_at_quantile(0.99),
-        h.value_at_quantile(0.999),
-        h.max(),
-        h.mean()
-    );
-}
 
 fn main() {
     let mut router = router(4096);
@@ -112,9 +74,9 @@ fn main() {
         assert!(r.is_ok());
         risk.on_order_done(request.order_id).unwrap();
     }
-    print("baseline_copy_sbe_bytes", &base);
-    print("sbe_to_ouch_hot_path", &hot);
-    print("risk_check_new_order", &risk_h);
+    print_percentiles("baseline_copy_sbe_bytes", &base);
+    print_percentiles("sbe_to_ouch_hot_path", &hot);
+    print_percentiles("risk_check_new_order", &risk_h);
     println!(
         "p50 ratio hot_path/baseline = {:.1}",
         hot.value_at_quantile(0.5) as f64 / base.value_at_quantile(0.5).max(1) as f64

@@ -144,3 +144,42 @@ pub fn executed(user_ref_num: u32, qty: u32, price: i64, match_number: u64) -> V
     m.encode(&mut b).unwrap();
     b
 }
+
+/// The socket sink of the hot-path benches: copies each packet into a pre-sized send
+/// buffer, as a write to a non-blocking socket's user-space buffer would.
+pub struct CopySink(pub Vec<u8>);
+
+impl OuchSink for CopySink {
+    fn send_packet(&mut self, packet: &[u8]) -> Result<(), SoupError> {
+        self.0.clear();
+        self.0.extend_from_slice(packet);
+        Ok(())
+    }
+}
+
+/// An OUCH 5.0 Rejected (OUCH 5.0 §3.8, type J) for `user_ref_num`: ends the order at the venue,
+/// releasing its risk reservation and table slot.
+pub fn rejected(user_ref_num: u32) -> Vec<u8> {
+    let m = ouch::Rejected {
+        timestamp_ns: 1,
+        user_ref_num: ouch::UserRefNum(user_ref_num),
+        reason: ouch::RejectReason::from_code(0x0001),
+        cl_ord_id: ouch::ClOrdId::BLANK,
+    };
+    let mut b = vec![0u8; m.encoded_len()];
+    m.encode(&mut b).unwrap();
+    b
+}
+
+/// Prints one bench row: count, p50 / p99 / p99.9 / max (ns) and the mean.
+pub fn print_percentiles(name: &str, h: &hdrhistogram::Histogram<u64>) {
+    println!(
+        "{name:<30} n={} p50={} ns p99={} ns p99.9={} ns max={} ns mean={:.1} ns",
+        h.len(),
+        h.value_at_quantile(0.50),
+        h.value_at_quantile(0.99),
+        h.value_at_quantile(0.999),
+        h.max(),
+        h.mean()
+    );
+}
