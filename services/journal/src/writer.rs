@@ -258,8 +258,8 @@ impl Journal {
 
     /// Off-hot-path housekeeping for the owning agent's duty cycle (call it when the cycle
     /// did no other work): unmaps the segment the last roll left, prepares the spare next
-    /// segment if the last roll used it, runs
-    /// [`Journal::flush`] when `sync_interval_ns` has elapsed, and publishes the counters.
+    /// segment if the last roll used it, runs [`Journal::flush`] when `sync_interval_ns` has
+    /// elapsed, and publishes the counters.
     /// Returns the work done (0 = nothing), like `Agent::do_work`. May block on the disk.
     ///
     /// # Errors

@@ -157,7 +157,7 @@ impl OuchSink for CopySink {
     }
 }
 
-/// An OUCH 5.0 Rejected (OUCH 5.0 §3.8, type J) for `user_ref_num`: ends the order at the venue,
+/// An OUCH 5.0 Rejected (§3.8, type J) for `user_ref_num`: ends the order at the venue,
 /// releasing its risk reservation and table slot.
 pub fn rejected(user_ref_num: u32) -> Vec<u8> {
     let m = ouch::Rejected {
